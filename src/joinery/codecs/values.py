@@ -1,0 +1,227 @@
+"""Core-type values in and out of the database: the adapters per attribute type.
+
+``encoder(attribute)`` and ``decoder(attribute)`` return a function, or ``None``
+when values pass through unchanged (the common, fast case: ints, floats,
+strings). They are looked up once per column of an insert or a fetch, never
+per value.
+
+Storage on the embedded backend: ``uuid`` as 16 bytes (as DataJoint does on
+MySQL), ``date``/``datetime``/``timestamp``/``time`` as ISO-8601 text,
+``decimal`` as its exact text, ``json`` as JSON text, ``bool`` as 0/1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..errors import DataTypeError
+from ..query.heading import Attribute
+from .base import get_codec
+
+Adapter = Callable[[Any], Any]
+
+
+def _fail(attribute: Attribute, value: Any, expected: str) -> DataTypeError:
+    return DataTypeError(
+        f"Attribute `{attribute.name}` ({attribute.type.core}) cannot take {value!r} "
+        f"of type {type(value).__name__}: expected {expected}."
+    )
+
+
+def _uuid_in(attribute: Attribute) -> Adapter:
+    def encode(value: Any) -> bytes:
+        if isinstance(value, uuid.UUID):
+            return value.bytes
+        try:
+            return uuid.UUID(value if isinstance(value, str) else bytes(value).hex()).bytes
+        except (ValueError, TypeError, AttributeError):
+            raise _fail(attribute, value, "a UUID or its string form") from None
+
+    return encode
+
+
+def _json_in(attribute: Attribute) -> Adapter:
+    def encode(value: Any) -> str:
+        try:
+            return json.dumps(value, default=_json_default)
+        except TypeError:
+            raise _fail(attribute, value, "a JSON-serializable value") from None
+
+    return encode
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError
+
+
+def _date_in(attribute: Attribute) -> Adapter:
+    def encode(value: Any) -> str:
+        if isinstance(value, dt.datetime):
+            return value.date().isoformat()
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if isinstance(value, np.datetime64):
+            return str(value.astype("datetime64[D]"))
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value.strip()).isoformat()
+            except ValueError:
+                pass
+        raise _fail(attribute, value, "a date or a 'YYYY-MM-DD' string")
+
+    return encode
+
+
+def _datetime_in(attribute: Attribute) -> Adapter:
+    def encode(value: Any) -> str:
+        if isinstance(value, np.datetime64):
+            value = value.astype("datetime64[us]").item()
+        if isinstance(value, dt.datetime):
+            return value.isoformat(sep=" ")
+        if isinstance(value, dt.date):
+            return dt.datetime(value.year, value.month, value.day).isoformat(sep=" ")
+        if isinstance(value, str):
+            if value.strip().upper() == "CURRENT_TIMESTAMP":
+                return dt.datetime.now().replace(microsecond=0).isoformat(sep=" ")
+            try:
+                return dt.datetime.fromisoformat(value.strip()).isoformat(sep=" ")
+            except ValueError:
+                pass
+        raise _fail(attribute, value, "a datetime or a 'YYYY-MM-DD HH:MM:SS' string")
+
+    return encode
+
+
+def _time_in(attribute: Attribute) -> Adapter:
+    def encode(value: Any) -> str:
+        if isinstance(value, dt.timedelta):
+            total = value.total_seconds()
+            sign = "-" if total < 0 else ""
+            total = abs(total)
+            hours, rest = divmod(total, 3600)
+            minutes, seconds = divmod(rest, 60)
+            return f"{sign}{int(hours):02d}:{int(minutes):02d}:{seconds:09.6f}".rstrip("0").rstrip(".")
+        if isinstance(value, dt.time):
+            return value.isoformat()
+        if isinstance(value, str):
+            return value
+        raise _fail(attribute, value, "a timedelta, a time or an 'HH:MM:SS' string")
+
+    return encode
+
+
+def _decimal_in(attribute: Attribute) -> Adapter:
+    def encode(value: Any) -> str:
+        try:
+            number = decimal.Decimal(str(value))
+        except decimal.InvalidOperation:
+            raise _fail(attribute, value, "a number") from None
+        scale = attribute.type.scale or 0
+        return str(number.quantize(decimal.Decimal(1).scaleb(-scale)))
+
+    return encode
+
+
+def _bytes_in(attribute: Attribute) -> Adapter:
+    def encode(value: Any) -> bytes:
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            return bytes(value)
+        if isinstance(value, np.ndarray):
+            return value.tobytes()
+        raise _fail(attribute, value, "bytes")
+
+    return encode
+
+
+def _codec_in(attribute: Attribute) -> Adapter:
+    codec = get_codec(attribute.type.codec or "")
+    store = attribute.type.store
+
+    def encode(value: Any) -> Any:
+        codec.validate(value)
+        return codec.encode(value, store_name=store)
+
+    return encode
+
+
+def _legacy_blob_in(attribute: Attribute) -> Adapter:
+    return get_codec("blob").encode
+
+
+_ENCODERS: dict[str, Callable[[Attribute], Adapter]] = {
+    "uuid": _uuid_in,
+    "json": _json_in,
+    "date": _date_in,
+    "datetime": _datetime_in,
+    "timestamp": _datetime_in,
+    "time": _time_in,
+    "decimal": _decimal_in,
+    "bytes": _bytes_in,
+    "codec": _codec_in,
+    "blob": _legacy_blob_in,
+}
+
+
+def encoder(attribute: Attribute) -> Adapter | None:
+    """The function turning a user's value into its stored form, or None if none is needed."""
+    make = _ENCODERS.get(attribute.type.category)
+    return make(attribute) if make else None
+
+
+def encode_value(attribute: Attribute, value: Any) -> Any:
+    """One value in its stored form (``None`` stays ``None``)."""
+    if value is None:
+        return None
+    adapt = encoder(attribute)
+    if adapt is None:
+        return value.item() if isinstance(value, np.generic) else value
+    return adapt(value)
+
+
+# -- decoding ---------------------------------------------------------------------
+
+
+def _time_out(text: str) -> dt.timedelta:
+    sign = -1 if text.startswith("-") else 1
+    hours, minutes, seconds = text.lstrip("-").split(":")
+    return sign * dt.timedelta(hours=int(hours), minutes=int(minutes), seconds=float(seconds))
+
+
+def _codec_out(attribute: Attribute, **options: Any) -> Adapter:
+    codec = get_codec(attribute.type.codec or "")
+    if attribute.type.codec == "attach":
+        path = options.get("download_path", ".")
+        return lambda stored: codec.decode(stored, download_path=path)  # type: ignore[call-arg]
+    return codec.decode
+
+
+_DECODERS: dict[str, Callable[..., Adapter]] = {
+    "uuid": lambda a, **o: lambda v: uuid.UUID(bytes=bytes(v)),
+    "json": lambda a, **o: json.loads,
+    "date": lambda a, **o: dt.date.fromisoformat,
+    "datetime": lambda a, **o: dt.datetime.fromisoformat,
+    "timestamp": lambda a, **o: dt.datetime.fromisoformat,
+    "time": lambda a, **o: _time_out,
+    "decimal": lambda a, **o: decimal.Decimal,
+    "bool": lambda a, **o: bool,
+    "bytes": lambda a, **o: bytes,
+    "codec": _codec_out,
+    "blob": lambda a, **o: get_codec("blob").decode,
+}
+
+
+def decoder(attribute: Attribute, **options: Any) -> Adapter | None:
+    """The function turning a stored value into the user's value, or None if none is needed."""
+    make = _DECODERS.get(attribute.type.category)
+    return make(attribute, **options) if make else None

@@ -1,0 +1,146 @@
+"""A connection to one database, and its transactions.
+
+Everything that reaches the database goes through :meth:`Connection.query` (or
+:meth:`Connection.executemany`), which maps driver errors onto
+:mod:`joinery.errors`. Transactions are explicit: the driver runs in autocommit
+mode and joinery issues ``BEGIN``/``COMMIT`` so a write lock is held only as
+long as the writes themselves.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from .. import errors
+from ..sql.dialects import Dialect, get_dialect
+from .drivers import open_driver
+from .errors import translate_sqlite
+
+
+class Connection:
+    """A live connection: a DB-API connection, its dialect and its settings.
+
+    ``settings`` is the resolved dict from ``settings.connection_settings``:
+    backend, host, port, user, password, path.
+    """
+
+    def __init__(self, settings: dict[str, Any]):
+        self.settings = dict(settings)
+        self.dialect: Dialect = get_dialect(_dialect_name(self.settings["backend"]))
+        self._raw: Any = None
+        self._pid = -1
+        self._in_transaction = False
+        self.schemas: dict[str, Any] = {}
+        from ..dependencies import Dependencies
+        from .catalog import SQLiteCatalog
+
+        self.catalog = SQLiteCatalog(self)
+        self.dependencies = Dependencies(self)
+        self.connect()
+
+    # -- lifecycle -------------------------------------------------------------
+
+    def connect(self) -> None:
+        """Open the driver connection (again)."""
+        self._raw = open_driver(self.settings)
+        self._pid = os.getpid()
+        self._in_transaction = False
+
+    @property
+    def raw(self) -> Any:
+        """The DB-API connection; reopened after a fork so processes never share one."""
+        if self._pid != os.getpid():
+            self.connect()
+        return self._raw
+
+    def close(self) -> None:
+        """Close the driver connection."""
+        if self._raw is not None:
+            self._raw.close()
+            self._raw = None
+
+    def is_connected(self) -> bool:
+        """True while the driver connection is open."""
+        return self._raw is not None
+
+    def __repr__(self) -> str:
+        target = self.settings.get("path") if self.settings["backend"] == "sqlite" else self.settings.get("host")
+        return f"joinery connection to {self.settings['backend']} at {target}"
+
+    # -- statements ------------------------------------------------------------
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """Run one statement and return its cursor."""
+        try:
+            return self.raw.execute(sql, params)
+        except sqlite3.Error as error:
+            raise translate_sqlite(error, sql) from error
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any:
+        """Run one statement for many parameter rows."""
+        try:
+            return self.raw.executemany(sql, rows)
+        except sqlite3.Error as error:
+            raise translate_sqlite(error, sql) from error
+
+    # -- transactions ----------------------------------------------------------
+
+    @property
+    def in_transaction(self) -> bool:
+        """True inside ``with connection.transaction:`` (or an internal atomic block)."""
+        return self._in_transaction
+
+    def start_transaction(self) -> None:
+        """Begin a write transaction; refused when one is already open."""
+        if self._in_transaction:
+            raise errors.DataJointError(
+                "Nested transactions are not supported: a transaction is already open on this connection. "
+                "Finish it (commit or cancel) before starting another."
+            )
+        self.query(self.dialect.begin_write)
+        self._in_transaction = True
+
+    def commit_transaction(self) -> None:
+        """Commit the open transaction."""
+        self._in_transaction = False
+        self.query("COMMIT")
+
+    def cancel_transaction(self) -> None:
+        """Roll back the open transaction."""
+        self._in_transaction = False
+        try:
+            self.raw.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+
+    @property
+    def transaction(self):
+        """``with conn.transaction:`` groups writes: all are committed, or none."""
+        return self._transaction()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        self.start_transaction()
+        try:
+            yield self
+        except BaseException:
+            self.cancel_transaction()
+            raise
+        self.commit_transaction()
+
+    @contextmanager
+    def atomic(self) -> Iterator[Connection]:
+        """A transaction for joinery's own multi-statement writes; joins an open one."""
+        if self._in_transaction:
+            yield self
+            return
+        with self._transaction():
+            yield self
+
+
+def _dialect_name(backend: str) -> str:
+    return {"postgresql": "postgres", "postgres": "postgres", "mysql": "mysql"}.get(backend, backend)

@@ -1,0 +1,77 @@
+"""Opening a DB-API connection for each backend, with the settings joinery relies on.
+
+A driver function takes the resolved connection settings and returns a raw
+DB-API connection in autocommit mode: joinery issues ``BEGIN``/``COMMIT``
+itself so that a transaction is exactly as long as it chooses.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import sqlite3
+import uuid
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+#: how long a writer waits for another process's write lock before failing
+SQLITE_BUSY_TIMEOUT_MS = 60_000
+
+
+def _register_sqlite_adapters() -> None:
+    """Let sqlite3 bind numpy scalars and common Python values directly.
+
+    Registering adapters for types the driver does not know costs nothing for
+    the types it does know (int, float, str, bytes), so the fast path stays fast.
+    """
+    for np_type in (np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64):
+        sqlite3.register_adapter(np_type, int)
+    for np_type in (np.float16, np.float32, np.float64):
+        sqlite3.register_adapter(np_type, float)
+    sqlite3.register_adapter(np.bool_, int)
+    sqlite3.register_adapter(np.str_, str)
+    sqlite3.register_adapter(decimal.Decimal, str)
+    sqlite3.register_adapter(uuid.UUID, lambda u: u.bytes)
+    sqlite3.register_adapter(datetime.datetime, lambda d: d.isoformat(sep=" "))
+    sqlite3.register_adapter(datetime.date, lambda d: d.isoformat())
+
+
+_register_sqlite_adapters()
+
+
+def open_sqlite(path: str | Path) -> sqlite3.Connection:
+    """Open (creating if needed) the SQLite file, in WAL mode with foreign keys on.
+
+    WAL lets readers run while one process writes, which is what several
+    populating processes on one machine need.
+    """
+    path = str(path)
+    if path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    raw = sqlite3.connect(
+        path,
+        isolation_level=None,
+        timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
+        check_same_thread=False,
+    )
+    raw.execute("PRAGMA foreign_keys = ON")
+    raw.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    if path != ":memory:":
+        raw.execute("PRAGMA journal_mode = WAL")
+        raw.execute("PRAGMA synchronous = NORMAL")
+    return raw
+
+
+def open_driver(settings: dict[str, Any]) -> Any:
+    """A raw DB-API connection for ``settings['backend']``."""
+    backend = settings["backend"]
+    if backend == "sqlite":
+        return open_sqlite(settings["path"])
+    from ..errors import DataJointError
+
+    raise DataJointError(
+        f"The {backend!r} backend is not available in this version of joinery; "
+        "use database.backend='sqlite'."
+    )

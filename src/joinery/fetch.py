@@ -1,0 +1,208 @@
+"""Reading query results: compile, run, decode, shape.
+
+The fetch methods of ``QueryExpression`` live here. Rows come back from the
+driver as tuples; only the columns whose type needs it are decoded (one
+decoder looked up per column, applied with ``map``), and the result is shaped
+as a record array, dicts, a DataFrame or separate arrays.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .codecs import decoder, encode_value
+from .errors import DataJointError
+from .query import nodes as n
+from .sql.compiler import Compiler
+
+
+def compiler_for(query: Any) -> Compiler:
+    """A fresh compiler for the query's connection."""
+    return Compiler(query.connection.dialect, encode_value)
+
+
+def _run(query: Any, names: list[str], order_by: Any = None, limit: int | None = None,
+         offset: int | None = None) -> list[tuple]:
+    compiler = compiler_for(query)
+    sel = compiler.select(query._node)
+    if order_by is not None or limit is not None or offset:
+        if sel.closed:
+            sel = compiler.wrap(sel, list(query.heading.names))
+        sel.order_by = compiler.order_by(order_by, sel.columns, query.primary_key)
+        sel.limit, sel.offset = limit, offset or 0
+    sql, params = compiler.render(sel, names)
+    return query.connection.query(sql, params).fetchall()
+
+
+def _columns(query: Any, names: list[str], rows: list[tuple], options: dict) -> list[list]:
+    """Rows transposed into decoded columns."""
+    if not rows:
+        return [[] for _ in names]
+    columns = [list(col) for col in zip(*rows)]
+    for i, name in enumerate(names):
+        decode = decoder(query.heading[name], **options)
+        if decode is not None:
+            columns[i] = [None if v is None else decode(v) for v in columns[i]]
+        if options.get("squeeze"):
+            columns[i] = [np.squeeze(v) if isinstance(v, np.ndarray) else v for v in columns[i]]
+    return columns
+
+
+def _names(query: Any, attrs: tuple) -> list[str]:
+    names = []
+    for attr in attrs:
+        if attr == "KEY":
+            continue
+        if attr not in query.heading:
+            raise DataJointError(f"Attribute `{attr}` is not in the query; its attributes are {query.heading.names}.")
+        names.append(attr)
+    return names
+
+
+def _array(values: list, dtype: np.dtype) -> np.ndarray:
+    if dtype == object:
+        return np.fromiter(values, dtype=object, count=len(values))
+    return np.array(values, dtype=dtype)
+
+
+def _records(query: Any, names: list[str], columns: list[list]) -> np.ndarray:
+    dtype = query.heading.select(names).as_dtype
+    result = np.empty(len(columns[0]) if columns else 0, dtype=dtype)
+    for name, values in zip(names, columns):
+        result[name] = _array(values, dtype[name])
+    return result.view(np.recarray)
+
+
+# -- the public methods (bound onto QueryExpression) -------------------------------------
+
+
+def to_arrays(self: Any, *attrs: str, include_key: bool = False, order_by: Any = None,
+              limit: int | None = None, offset: int | None = None, squeeze: bool = False,
+              download_path: str = ".") -> Any:
+    """A record array of all attributes, or one array per named attribute."""
+    options = {"squeeze": squeeze, "download_path": download_path}
+    if not attrs:
+        names = list(self.heading.names)
+        rows = _run(self, names, order_by, limit, offset)
+        return _records(self, names, _columns(self, names, rows, options))
+    names = _names(self, attrs)
+    key = list(self.primary_key) if include_key else []
+    rows = _run(self, key + names, order_by, limit, offset)
+    columns = _columns(self, key + names, rows, options)
+    arrays = tuple(_array(col, self.heading[name].dtype) for name, col in zip(names, columns[len(key):]))
+    if include_key:
+        keys = [dict(zip(key, values)) for values in zip(*columns[: len(key)])] if rows else []
+        return (keys, *arrays)
+    return arrays[0] if len(arrays) == 1 else arrays
+
+
+def to_dicts(self: Any, order_by: Any = None, limit: int | None = None, offset: int | None = None,
+             squeeze: bool = False, download_path: str = ".") -> list[dict]:
+    """Every row as a dict."""
+    names = list(self.heading.names)
+    rows = _run(self, names, order_by, limit, offset)
+    columns = _columns(self, names, rows, {"squeeze": squeeze, "download_path": download_path})
+    return [dict(zip(names, values)) for values in zip(*columns)] if rows else []
+
+
+def to_pandas(self: Any, order_by: Any = None, limit: int | None = None, offset: int | None = None,
+              squeeze: bool = False) -> Any:
+    """A pandas DataFrame indexed by the primary key."""
+    try:
+        import pandas as pd
+    except ImportError:
+        raise DataJointError("to_pandas() needs pandas: pip install 'joinery[pandas]'.") from None
+    names = list(self.heading.names)
+    rows = _run(self, names, order_by, limit, offset)
+    columns = _columns(self, names, rows, {"squeeze": squeeze})
+    frame = pd.DataFrame(dict(zip(names, columns)), columns=names)
+    return frame.set_index(self.primary_key) if self.primary_key else frame
+
+
+def keys(self: Any, order_by: Any = None, limit: int | None = None, offset: int | None = None) -> list[dict]:
+    """The primary-key values of every row, as dicts."""
+    return self.proj().to_dicts(order_by=order_by, limit=limit, offset=offset)
+
+
+def head(self: Any, limit: int = 25, **kwargs: Any) -> list[dict]:
+    """The first ``limit`` rows in primary-key order."""
+    return self.to_dicts(order_by="KEY", limit=limit, **kwargs)
+
+
+def tail(self: Any, limit: int = 25, **kwargs: Any) -> list[dict]:
+    """The last ``limit`` rows in primary-key order."""
+    return self.to_dicts(order_by="KEY DESC", limit=limit, **kwargs)[::-1]
+
+
+def fetch(self: Any, *attrs: str, offset: int | None = None, limit: int | None = None, order_by: Any = None,
+          format: str | None = None, as_dict: bool | None = None, squeeze: bool = False,
+          download_path: str = ".") -> Any:
+    """DataJoint 0.14's fetch: records, dicts, a frame, or one array per attribute ('KEY' = keys)."""
+    if format not in (None, "array", "frame"):
+        raise DataJointError(f"fetch format must be 'array' or 'frame', not {format!r}.")
+    kwargs = {"order_by": order_by, "limit": limit, "offset": offset}
+    if attrs:
+        if format == "frame":
+            raise DataJointError("format='frame' cannot be combined with attribute names.")
+        if as_dict:
+            names = [a for a in attrs if a != "KEY"]
+            keyed = self.primary_key if "KEY" in attrs else []
+            return self.proj(*[a for a in names if a not in keyed]).to_dicts(**kwargs, squeeze=squeeze)
+        results = []
+        for attr in attrs:
+            if attr == "KEY":
+                results.append(self.keys(**kwargs))
+            else:
+                results.append(to_arrays(self, attr, squeeze=squeeze, download_path=download_path, **kwargs))
+        return results[0] if len(results) == 1 else tuple(results)
+    if format == "frame":
+        return self.to_pandas(**kwargs, squeeze=squeeze)
+    if as_dict:
+        return self.to_dicts(**kwargs, squeeze=squeeze, download_path=download_path)
+    return to_arrays(self, squeeze=squeeze, download_path=download_path, **kwargs)
+
+
+def fetch1(self: Any, *attrs: str, squeeze: bool = False, download_path: str = ".") -> Any:
+    """The one row of the query: a dict, or the values of the named attributes."""
+    names = list(self.heading.names) if not attrs else _names(self, attrs)
+    if "KEY" in attrs:
+        names = list(dict.fromkeys(self.primary_key + names))
+    rows = _run(self, names, limit=2)
+    if len(rows) != 1:
+        found = "no rows" if not rows else "more than one row"
+        raise DataJointError(
+            f"fetch1 requires the query to return exactly one row, but it returned {found}. "
+            "Restrict the query to one key first."
+        )
+    columns = _columns(self, names, rows, {"squeeze": squeeze, "download_path": download_path})
+    row = dict(zip(names, (col[0] for col in columns)))
+    if not attrs:
+        return row
+    values = tuple(
+        {k: row[k] for k in self.primary_key} if attr == "KEY" else row[attr] for attr in attrs
+    )
+    return values[0] if len(values) == 1 else values
+
+
+def count(query: Any) -> int:
+    """The number of rows (one ``SELECT count(*)``)."""
+    compiler = compiler_for(query)
+    sel = compiler.select(query._node)
+    if sel.closed or isinstance(query._node, n.UnionNode):
+        sql, params = compiler.render(sel, list(query.heading.names))
+        sql = f"SELECT count(*) FROM ({sql}) AS _count"
+    else:
+        inner, params = compiler.render(sel, [])
+        sql = "SELECT count(*)" + inner[len("SELECT 1") :]
+    return query.connection.query(sql, params).fetchone()[0]
+
+
+def exists(query: Any) -> bool:
+    """True if the query has at least one row (one ``SELECT EXISTS``)."""
+    compiler = compiler_for(query)
+    sql, params = compiler.render(compiler.select(query._node), [])
+    if not sql.startswith("SELECT 1"):
+        sql, params = compiler.compile(query._node)
+    return bool(query.connection.query(f"SELECT EXISTS ({sql})", params).fetchone()[0])

@@ -1,0 +1,118 @@
+"""Headings: the attributes of a table or a query result, in order.
+
+A heading is an immutable value. Table headings come from the catalog; query
+nodes derive theirs from their inputs (a join unions them, a projection picks
+and renames, an aggregation adds computed attributes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from functools import cached_property
+
+import numpy as np
+
+from ..definition.spec import TypeSpec
+
+#: the type of an attribute computed by a SQL expression (its real type is the database's)
+EXPRESSION_TYPE = TypeSpec(core="expression", category="expression")
+
+_BLOB_LIKE = frozenset({"blob", "codec", "bytes"})
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """One attribute of a heading."""
+
+    name: str
+    type: TypeSpec
+    in_key: bool = False
+    nullable: bool = False
+    default: str | None = None
+    comment: str = ""
+    auto_increment: bool = False
+
+    @property
+    def is_blob(self) -> bool:
+        """True when values are large objects shown as ``<blob>`` in previews."""
+        return self.type.category in _BLOB_LIKE
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The numpy dtype used for this attribute in record arrays (as DataJoint chooses)."""
+        t = self.type
+        if t.category == "float":
+            return np.dtype(np.float64)
+        if t.category == "int" and not self.nullable:
+            return np.dtype(np.uint64 if (t.unsigned and t.bits == 64) else np.int64)
+        return np.dtype(object)
+
+    def renamed(self, name: str) -> Attribute:
+        return replace(self, name=name)
+
+
+class Heading:
+    """An ordered set of attributes, with lookups by name."""
+
+    __slots__ = ("attributes", "__dict__")
+
+    def __init__(self, attributes: Iterable[Attribute]):
+        self.attributes: dict[str, Attribute] = {a.name: a for a in attributes}
+
+    def __iter__(self) -> Iterator[Attribute]:
+        return iter(self.attributes.values())
+
+    def __len__(self) -> int:
+        return len(self.attributes)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.attributes
+
+    def __getitem__(self, name: str) -> Attribute:
+        return self.attributes[name]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Heading) and self.attributes == other.attributes
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.attributes.values()))
+
+    @cached_property
+    def names(self) -> list[str]:
+        return list(self.attributes)
+
+    @cached_property
+    def primary_key(self) -> list[str]:
+        return [a.name for a in self.attributes.values() if a.in_key]
+
+    @cached_property
+    def secondary_attributes(self) -> list[str]:
+        return [a.name for a in self.attributes.values() if not a.in_key]
+
+    @cached_property
+    def blobs(self) -> list[str]:
+        return [a.name for a in self.attributes.values() if a.is_blob]
+
+    @cached_property
+    def non_blobs(self) -> list[str]:
+        return [a.name for a in self.attributes.values() if not a.is_blob]
+
+    @cached_property
+    def as_dtype(self) -> np.dtype:
+        """A structured dtype with one field per attribute."""
+        return np.dtype([(a.name, a.dtype) for a in self.attributes.values()])
+
+    def select(self, names: Iterable[str]) -> Heading:
+        """The attributes named, in the order given."""
+        return Heading(self.attributes[n] for n in names)
+
+    def __repr__(self) -> str:
+        lines = []
+        for attr in self.attributes.values():
+            default = "" if attr.default is None and not attr.nullable else f"={attr.default or 'null'}"
+            comment = f"  # {attr.comment}" if attr.comment else ""
+            lines.append(f"{attr.name}{default} : {attr.type.core}{comment}")
+            if attr.in_key and not any(a.in_key for a in list(self.attributes.values())[len(lines) :]):
+                lines.append("---")
+        return "\n".join(lines)

@@ -1,0 +1,287 @@
+"""Compiling query trees to SQL text and parameters, for one dialect.
+
+Each node becomes a :class:`Select` (columns, FROM, WHERE, GROUP BY, ...).
+Restrictions and projections merge into their source's ``Select``; a node that
+cannot merge (a restriction after a GROUP BY, say) wraps its source as a
+subquery. Every table occurrence gets its own alias, so self-joins and
+correlated semi-joins never clash. Values are always parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ..errors import DataJointError
+from ..query import conditions as c
+from ..query import nodes as n
+from ..query.heading import Attribute
+from .dialects import Dialect
+from .fragments import translate_fragment
+
+Params = list[Any]
+Encoder = Callable[[Attribute, Any], Any]
+
+
+@dataclass
+class Select:
+    """A SELECT under construction."""
+
+    columns: dict[str, str]
+    from_sql: str
+    from_params: Params = field(default_factory=list)
+    where: list[tuple[str, Params]] = field(default_factory=list)
+    group_by: list[str] = field(default_factory=list)
+    distinct: bool = False
+    order_by: list[str] = field(default_factory=list)
+    limit: int | None = None
+    offset: int = 0
+
+    @property
+    def closed(self) -> bool:
+        """True when more conditions or joins cannot be merged in (needs a subquery)."""
+        return bool(self.group_by) or self.distinct or self.limit is not None or bool(self.offset)
+
+
+class Compiler:
+    """Compiles nodes for ``dialect``; ``encode`` turns a value into its stored form."""
+
+    def __init__(self, dialect: Dialect, encode: Encoder | None = None):
+        self.dialect = dialect
+        self.encode = encode or (lambda attribute, value: value)
+        self._aliases = 0
+        self._dispatch: dict[type, Callable[[Any], Select]] = {
+            n.TableNode: self._table,
+            n.RestrictNode: self._restrict,
+            n.ProjectNode: self._project,
+            n.JoinNode: self._join,
+            n.AggregateNode: self._aggregate,
+            n.UnionNode: self._union,
+            n.DistinctNode: self._distinct,
+            n.TopNode: self._top,
+        }
+
+    # -- entry points -------------------------------------------------------------
+
+    def select(self, node: n.Node) -> Select:
+        """The :class:`Select` for ``node``."""
+        return self._dispatch[type(node)](node)
+
+    def render(self, sel: Select, names: list[str] | None = None) -> tuple[str, Params]:
+        """SQL text and parameters of ``sel``, returning ``names`` (default: all columns)."""
+        q = self.dialect.quote
+        names = list(sel.columns) if names is None else names
+        items = []
+        for name in names:
+            expr = sel.columns[name]
+            items.append(expr if expr.endswith("." + q(name)) else f"{expr} AS {q(name)}")
+        sql = ["SELECT ", "DISTINCT " if sel.distinct else "", ", ".join(items) or "1", " FROM ", sel.from_sql]
+        params = list(sel.from_params)
+        if sel.where:
+            sql.append(" WHERE " + " AND ".join(text for text, _ in sel.where))
+            for _, p in sel.where:
+                params.extend(p)
+        if sel.group_by:
+            sql.append(" GROUP BY " + ", ".join(sel.group_by))
+        if sel.order_by:
+            sql.append(" ORDER BY " + ", ".join(sel.order_by))
+        if sel.limit is not None or sel.offset:
+            limit = str(sel.limit) if sel.limit is not None else self.dialect.unbounded_limit
+            sql.append(f" LIMIT {limit}" + (f" OFFSET {sel.offset}" if sel.offset else ""))
+        return "".join(sql), params
+
+    def compile(self, node: n.Node) -> tuple[str, Params]:
+        """SQL text and parameters of ``node``."""
+        return self.render(self.select(node), list(node.heading.names))
+
+    # -- helpers --------------------------------------------------------------------
+
+    def _alias(self) -> str:
+        self._aliases += 1
+        return f"_s{self._aliases}"
+
+    def wrap(self, sel: Select, names: list[str] | None = None) -> Select:
+        """``sel`` as a subquery in a new, open Select."""
+        sql, params = self.render(sel, names)
+        alias = self._alias()
+        q = self.dialect.quote
+        names = list(sel.columns) if names is None else names
+        return Select({name: f"{alias}.{q(name)}" for name in names}, f"({sql}) AS {alias}", params)
+
+    def _open(self, node: n.Node) -> Select:
+        sel = self.select(node)
+        return self.wrap(sel, list(node.heading.names)) if sel.closed else sel
+
+    # -- nodes ------------------------------------------------------------------------
+
+    def _table(self, node: n.TableNode) -> Select:
+        alias = self._alias()
+        q = self.dialect.quote
+        columns = {name: f"{alias}.{q(name)}" for name in node.heading.names}
+        return Select(columns, f"{self.dialect.table_ref(node.schema, node.table)} AS {alias}")
+
+    def _restrict(self, node: n.RestrictNode) -> Select:
+        sel = self._open(node.source)
+        sql, params = self.condition(node.condition, sel.columns, node.source.heading)
+        if sql != "1 = 1":
+            sel.where.append((sql, params))
+        return sel
+
+    def _project(self, node: n.ProjectNode) -> Select:
+        sel = self.select(node.source)
+        if sel.distinct or sel.limit is not None or sel.offset:
+            sel = self.wrap(sel, list(node.source.heading.names))
+        columns = {}
+        for name, (kind, value) in node.columns:
+            if kind == "attr":
+                columns[name] = sel.columns[value]
+            else:
+                columns[name] = "(" + self.fragment(value, sel.columns, "expression") + ")"
+        return replace(sel, columns=columns)
+
+    def _join(self, node: n.JoinNode) -> Select:
+        left = self._open(node.left)
+        right = self.select(node.right)
+        if right.closed or (node.left_outer and right.where):
+            right = self.wrap(right, list(node.right.heading.names))
+        on = " AND ".join(f"{left.columns[a]} = {right.columns[a]}" for a in node.on) or "1 = 1"
+        kind = "LEFT JOIN" if node.left_outer else "JOIN"
+        columns = dict(left.columns)
+        for name, expr in right.columns.items():
+            columns.setdefault(name, expr)
+        return Select(
+            columns,
+            f"{left.from_sql} {kind} {right.from_sql} ON {on}",
+            left.from_params + right.from_params,
+            left.where + ([] if node.left_outer else right.where),
+        )
+
+    def _aggregate(self, node: n.AggregateNode) -> Select:
+        group = self._open(node.group)
+        source = self.select(node.source)
+        if source.closed or source.where:
+            source = self.wrap(source, list(node.source.heading.names))
+        on = " AND ".join(f"{group.columns[a]} = {source.columns[a]}" for a in node.on) or "1 = 1"
+        kind = "LEFT JOIN" if node.keep_all else "JOIN"
+        scope = dict(source.columns)
+        scope.update(group.columns)
+        count_target = next(iter(source.columns.values()), None) if node.keep_all else None
+        columns = {name: group.columns[name] for name in node.group.heading.names}
+        for name, fragment in node.computed:
+            expr = self.fragment(fragment, scope, "expression", count_target)
+            columns[name] = f"({expr})"
+        return Select(
+            columns,
+            f"{group.from_sql} {kind} {source.from_sql} ON {on}",
+            group.from_params + source.from_params,
+            group.where,
+            group_by=[group.columns[name] for name in node.group.heading.names],
+        )
+
+    def _union(self, node: n.UnionNode) -> Select:
+        names = list(node.heading.names)
+        left_sql, left_params = self.render(self.select(node.left), names)
+        right_sql, right_params = self.render(self.select(node.right), names)
+        alias = self._alias()
+        q = self.dialect.quote
+        return Select(
+            {name: f"{alias}.{q(name)}" for name in names},
+            f"({left_sql} UNION {right_sql}) AS {alias}",
+            left_params + right_params,
+        )
+
+    def _distinct(self, node: n.DistinctNode) -> Select:
+        sel = self._open(node.source)
+        return replace(sel, columns={name: sel.columns[name] for name in node.heading.names}, distinct=True)
+
+    def _top(self, node: n.TopNode) -> Select:
+        sel = self._open(node.source)
+        sel.order_by = self.order_by(node.order_by, sel.columns, node.source.heading.primary_key)
+        sel.limit, sel.offset = node.limit, node.offset
+        return sel
+
+    # -- ordering -------------------------------------------------------------------
+
+    def order_by(self, order: Any, columns: dict[str, str], primary_key: list[str]) -> list[str]:
+        """ORDER BY items for DataJoint's ``order_by`` ('KEY', 'a DESC', a list of these)."""
+        if order is None:
+            return []
+        items = [order] if isinstance(order, str) else list(order)
+        result = []
+        for item in items:
+            for part in str(item).split(","):
+                result.extend(self._order_item(part.strip(), columns, primary_key))
+        return result
+
+    def _order_item(self, text: str, columns: dict[str, str], primary_key: list[str]) -> list[str]:
+        words = text.split()
+        if not words:
+            return []
+        direction = ""
+        if len(words) == 2 and words[1].upper() in ("ASC", "DESC"):
+            direction = " " + words[1].upper()
+        elif len(words) != 1:
+            return [self.fragment(text, columns, "expression")]
+        name = words[0].strip(self.dialect.quote_char + "`")
+        if name.upper() == "KEY":
+            return [columns[k] + direction for k in primary_key]
+        if name not in columns:
+            raise DataJointError(f"Cannot order by {name!r}: it is not an attribute of the query ({list(columns)}).")
+        return [columns[name] + direction]
+
+    # -- conditions -------------------------------------------------------------------
+
+    def fragment(self, text: str, columns: dict[str, str], kind: str, count_target: str | None = None) -> str:
+        """A user's SQL fragment translated to this dialect, attributes replaced by ``columns``."""
+        if count_target is not None:
+            return translate_fragment(text, self.dialect.name, columns, kind=kind, count_star=count_target)
+        return translate_fragment(text, self.dialect.name, columns, kind=kind)
+
+    def condition(self, cond: c.Condition, columns: dict[str, str], heading: Any) -> tuple[str, Params]:
+        """SQL text and parameters for a condition on a source with ``columns``."""
+        if isinstance(cond, c.Always):
+            return ("1 = 1" if cond.value else "1 = 0"), []
+        if isinstance(cond, c.Equals):
+            return self._equals(cond, columns, heading)
+        if isinstance(cond, c.InKeys):
+            return self._in_keys(cond, columns, heading)
+        if isinstance(cond, c.Fragment):
+            return "(" + self.fragment(cond.text, columns, "condition") + ")", []
+        if isinstance(cond, c.SemiJoin):
+            return self._semijoin(cond, columns)
+        if isinstance(cond, c.Negate):
+            sql, params = self.condition(cond.item, columns, heading)
+            return f"NOT ({sql})", params
+        if isinstance(cond, (c.And, c.Or)):
+            glue = " AND " if isinstance(cond, c.And) else " OR "
+            parts = [self.condition(item, columns, heading) for item in cond.items]
+            return "(" + glue.join(sql for sql, _ in parts) + ")", [p for _, ps in parts for p in ps]
+        raise DataJointError(f"Unsupported condition {cond!r}.")
+
+    def _equals(self, cond: c.Equals, columns: dict[str, str], heading: Any) -> tuple[str, Params]:
+        texts, params = [], []
+        for name, value in cond.items:
+            if value is None:
+                texts.append(f"{columns[name]} IS NULL")
+            else:
+                texts.append(f"{columns[name]} = {self.dialect.placeholder}")
+                params.append(self.encode(heading[name], value))
+        return " AND ".join(texts), params
+
+    def _in_keys(self, cond: c.InKeys, columns: dict[str, str], heading: Any) -> tuple[str, Params]:
+        attrs = [heading[name] for name in cond.attributes]
+        encode = self.encode
+        params = [encode(attr, value) for row in cond.rows for attr, value in zip(attrs, row)]
+        width = len(cond.attributes)
+        if width == 1:
+            return f"{columns[cond.attributes[0]]} IN ({self.dialect.placeholders(len(cond.rows))})", params
+        row = "(" + self.dialect.placeholders(width) + ")"
+        target = "(" + ", ".join(columns[name] for name in cond.attributes) + ")"
+        return f"{target} IN (VALUES {', '.join([row] * len(cond.rows))})", params
+
+    def _semijoin(self, cond: c.SemiJoin, outer: dict[str, str]) -> tuple[str, Params]:
+        inner = self._open(cond.node)
+        links = [f"{inner.columns[a]} = {outer[a]}" for a in cond.on]
+        sql, params = self.render(replace(inner, where=inner.where + [(text, []) for text in links]), [])
+        return f"EXISTS ({sql})", params

@@ -1,0 +1,77 @@
+"""SQLite: the embedded default.
+
+Every schema lives in one database file (SQLite enforces foreign keys only within
+one file), so a schema becomes a prefix of the table name: ``"tutorial.#image"``.
+Tables are ``STRICT``; ``CHECK`` constraints add what SQLite's five storage
+classes cannot say (string lengths, enum members, integer ranges). Dates and
+times are ISO-8601 text, which sorts and compares correctly as text.
+"""
+
+from __future__ import annotations
+
+from ...definition.spec import TypeSpec
+from .base import Dialect
+
+_STORAGE = {
+    "int": "INTEGER",
+    "bool": "INTEGER",
+    "float": "REAL",
+    "decimal": "TEXT",
+    "string": "TEXT",
+    "enum": "TEXT",
+    "uuid": "BLOB",
+    "json": "TEXT",
+    "bytes": "BLOB",
+    "blob": "BLOB",
+    "date": "TEXT",
+    "datetime": "TEXT",
+    "timestamp": "TEXT",
+    "time": "TEXT",
+}
+
+
+def _native_type(spec: TypeSpec) -> str:
+    return _STORAGE.get(spec.category, "BLOB")
+
+
+def integer_range(spec: TypeSpec) -> tuple[int, int]:
+    """The smallest and largest value of an integer type."""
+    if spec.unsigned:
+        return 0, 2**spec.bits - 1
+    return -(2 ** (spec.bits - 1)), 2 ** (spec.bits - 1) - 1
+
+
+def _quote_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _check(column: str, spec: TypeSpec) -> str | None:
+    category = spec.category
+    if category == "string" and spec.length is not None:
+        return f"length({column}) <= {spec.length}"
+    if category == "enum":
+        return f"{column} IN ({', '.join(_quote_literal(m) for m in spec.members)})"
+    if category == "bool":
+        return f"{column} IN (0, 1)"
+    if category == "int" and spec.bits and spec.bits < 64:
+        low, high = integer_range(spec)
+        return f"{column} BETWEEN {low} AND {high}"
+    if category == "int" and spec.unsigned:
+        return f"{column} >= 0"
+    if category == "uuid":
+        return f"length({column}) = 16"
+    return None
+
+
+SQLITE = Dialect(
+    name="sqlite",
+    quote_char='"',
+    placeholder="?",
+    native_type=_native_type,
+    check_constraint=_check,
+    comments_in_side_table=True,
+    schema_is_table_prefix=True,
+    strict_tables=True,
+    begin_write="BEGIN IMMEDIATE",
+    unbounded_limit="-1",
+)

@@ -1,0 +1,208 @@
+"""``Table``: a query over one stored table, plus writing (insert, update, delete, drop).
+
+A table class is bound to a schema by the ``@schema`` decorator, which sets its
+``database``, ``table_name`` and connection. Instances are cheap query values;
+restricting a table gives a restricted table, so ``(Table & key).delete()``
+works as in DataJoint.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .catalog_heading import load_heading
+from .errors import DataJointError
+from .expression import QueryExpression
+from .query import nodes as n
+from .query.heading import Heading
+
+
+class Table(QueryExpression):
+    """A stored table; subclassed through the tiers (``dj.Manual``, ``dj.Computed``, ...)."""
+
+    database: str | None = None
+    table_name: str | None = None
+    definition: str = ""
+    _connection: Any = None
+    _heading_cache: Heading | None = None
+
+    def __init__(self) -> None:
+        if self.database is None or self._connection is None:
+            raise DataJointError(
+                f"Class {type(self).__name__} is not bound to a schema: decorate it with @schema "
+                "(schema = dj.Schema('name')) before using it."
+            )
+        self._node_value: n.Node | None = None
+        self._connection_value = self._connection
+
+    # -- the query ---------------------------------------------------------------------
+
+    @property
+    def _node(self) -> n.Node:
+        if self._node_value is None:
+            self._node_value = n.TableNode(self.heading, self.database, self.table_name)
+        return self._node_value
+
+    @property
+    def heading(self) -> Heading:
+        """The table's attributes, read once from the database's catalog."""
+        cls = type(self)
+        if cls.__dict__.get("_heading_cache") is None:
+            cls._heading_cache = load_heading(self._connection, self.database, self.table_name)
+        return cls.__dict__["_heading_cache"]
+
+    def _restricted(self, node: n.Node) -> Table:
+        copy = object.__new__(type(self))
+        copy._connection_value = self._connection
+        copy._node_value = node
+        return copy
+
+    def restrict(self, restriction: Any) -> QueryExpression:
+        result = super().restrict(restriction)
+        return self._restricted(result._node) if isinstance(result._node, n.RestrictNode) else result
+
+    def __sub__(self, restriction: Any) -> QueryExpression:
+        return self._restricted(super().__sub__(restriction)._node)
+
+    @property
+    def full_table_name(self) -> str:
+        """The quoted, schema-qualified table name."""
+        return self._connection.dialect.table_ref(self.database, self.table_name)
+
+    @property
+    def is_restricted(self) -> bool:
+        return not isinstance(self._node, n.TableNode)
+
+    def is_declared(self) -> bool:
+        return self._connection.catalog.table_exists(self.database, self.table_name)
+
+    # -- writing (insert.py, delete.py) ------------------------------------------------------
+
+    def insert(self, rows: Any, replace: bool = False, skip_duplicates: bool = False,
+               ignore_extra_fields: bool = False, allow_direct_insert: bool | None = None,
+               chunk_size: int | None = None) -> None:
+        """Insert rows: dicts, sequences, a record array, a DataFrame or a query."""
+        from .insert import insert_rows
+
+        insert_rows(self, rows, replace=replace, skip_duplicates=skip_duplicates,
+                    ignore_extra_fields=ignore_extra_fields, allow_direct_insert=allow_direct_insert)
+
+    def insert1(self, row: Any, **kwargs: Any) -> None:
+        """Insert one row (a dict, a sequence or a record)."""
+        self.insert((row,), **kwargs)
+
+    def update1(self, row: dict) -> None:
+        """Change secondary attributes of one existing row, identified by its full primary key."""
+        from .insert import update_row
+
+        update_row(self, row)
+
+    def delete(self, transaction: bool = True, prompt: bool | None = None,
+               part_integrity: str = "enforce") -> int:
+        """Delete the rows of this (restricted) table and, first, every row that depends on them."""
+        from .delete import cascade_delete
+
+        return cascade_delete(self, transaction=transaction, prompt=prompt, part_integrity=part_integrity)
+
+    def delete_quick(self, get_count: bool = False) -> int | None:
+        """Delete these rows without cascading (fails if dependent rows exist)."""
+        from .delete import delete_quick
+
+        count = delete_quick(self)
+        return count if get_count else None
+
+    def drop(self, prompt: bool | None = None) -> None:
+        """Drop this table and every table that depends on it."""
+        from .delete import drop_tables
+
+        drop_tables(self, prompt=prompt)
+
+    def drop_quick(self) -> None:
+        """Drop this table only (fails if other tables depend on it)."""
+        from .delete import drop_quick
+
+        drop_quick(self)
+
+    # -- describing -----------------------------------------------------------------------------
+
+    def describe(self, printout: bool = False) -> str:
+        """The table's definition, reconstructed from the database."""
+        from .describe import describe
+
+        text = describe(self)
+        if printout:
+            print(text)
+        return text
+
+    def _related(self, names: list[str]) -> list[str]:
+        return [name for name in names if name != self.full_table_name]
+
+    def parents(self, primary: bool | None = None, as_objects: bool = False) -> list:
+        names = self._connection.dependencies.parents(self.full_table_name, primary)
+        return _objects(self._connection, names) if as_objects else names
+
+    def children(self, primary: bool | None = None, as_objects: bool = False) -> list:
+        names = self._connection.dependencies.children(self.full_table_name, primary)
+        return _objects(self._connection, names) if as_objects else names
+
+    def ancestors(self, as_objects: bool = False) -> list:
+        names = self._connection.dependencies.ancestors(self.full_table_name)
+        return _objects(self._connection, names) if as_objects else names
+
+    def descendants(self, as_objects: bool = False) -> list:
+        names = self._connection.dependencies.descendants(self.full_table_name)
+        return _objects(self._connection, names) if as_objects else names
+
+    def parts(self, as_objects: bool = False) -> list:
+        graph = self._connection.dependencies
+        graph.load()
+        prefix = self.table_name + "__"
+        names = [
+            name for name in graph.graph.successors(self.full_table_name)
+            if graph.graph.nodes[name]["schema"] == self.database
+            and graph.graph.nodes[name]["table"].startswith(prefix)
+        ]
+        return _objects(self._connection, names) if as_objects else names
+
+
+class FreeTable(Table):
+    """A table addressed by name, without a user class: ``FreeTable(conn, 'schema.table')``."""
+
+    def __init__(self, connection: Any, full_table_name: str):
+        schema, table = _split_name(connection, full_table_name)
+        self.database, self.table_name, self._connection = schema, table, connection
+        self._node_value = None
+        self._connection_value = connection
+        self._free_heading: Heading | None = None
+
+    @property
+    def heading(self) -> Heading:
+        if self._free_heading is None:
+            self._free_heading = load_heading(self._connection, self.database, self.table_name)
+        return self._free_heading
+
+    def _restricted(self, node: n.Node) -> Table:
+        copy = FreeTable(self._connection, self.full_table_name)
+        copy._free_heading = self._free_heading
+        copy._node_value = node
+        return copy
+
+    def __repr__(self) -> str:
+        return f"FreeTable({self.full_table_name})\n" + super().__repr__()
+
+
+def _split_name(connection: Any, name: str) -> tuple[str, str]:
+    graph = connection.dependencies
+    graph.load()
+    if name in graph.graph:
+        node = graph.graph.nodes[name]
+        return node["schema"], node["table"]
+    bare = name.replace("`", "").replace('"', "")
+    if "." not in bare:
+        raise DataJointError(f"Table name {name!r} must be qualified by its schema: 'schema.table'.")
+    schema, table = bare.split(".", 1)
+    return schema, table
+
+
+def _objects(connection: Any, names: list[str]) -> list[FreeTable]:
+    return [FreeTable(connection, name) for name in names]

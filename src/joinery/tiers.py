@@ -1,0 +1,126 @@
+"""The table tiers users subclass: Manual, Lookup, Imported, Computed, Part.
+
+Each tier fixes the prefix of its table names (DataJoint's convention:
+``name``, ``#name``, ``_name``, ``__name``, ``master__part``). ``TableMeta`` lets
+the class itself be used where an instance is meant (``Table.insert(...)``,
+``Table & cond``, ``A * B``), as DataJoint users write it: the class makes an
+instance and forwards the call.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .populate import AutoPopulate
+from .tables import Table
+
+#: methods and properties that, read on a table class, are read on a new instance
+FORWARDED = frozenset(
+    """insert insert1 update1 delete delete_quick drop drop_quick fetch fetch1 to_arrays to_dicts
+    to_pandas keys head tail proj aggr aggregate join extend restrict describe populate progress
+    parents children ancestors descendants parts heading primary_key full_table_name make_sql
+    preview key_source jobs is_declared""".split()
+)
+
+
+class TableMeta(type):
+    """Lets a table class stand for its instance in queries and writes."""
+
+    def __getattribute__(cls, name: str) -> Any:
+        if name in FORWARDED and type.__getattribute__(cls, "table_name") is not None:
+            return getattr(cls(), name)
+        return type.__getattribute__(cls, name)
+
+    def __and__(cls, other: Any) -> Any:
+        return cls() & other
+
+    def __sub__(cls, other: Any) -> Any:
+        return cls() - other
+
+    def __mul__(cls, other: Any) -> Any:
+        return cls() * other
+
+    def __rmul__(cls, other: Any) -> Any:
+        return other * cls()
+
+    def __add__(cls, other: Any) -> Any:
+        return cls() + other
+
+    def __len__(cls) -> int:
+        return len(cls())
+
+    def __iter__(cls) -> Any:
+        return iter(cls())
+
+
+def snake_case(name: str) -> str:
+    """``DetectionParams`` -> ``detection_params`` (DataJoint's table-name rule)."""
+    if not re.fullmatch(r"[A-Z][A-Za-z0-9]*", name):
+        from .errors import DataJointError
+
+        raise DataJointError(
+            f"Table class name {name!r} must be in CamelCase: start with a capital letter, letters and digits only."
+        )
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
+
+
+class UserTable(Table, metaclass=TableMeta):
+    """Base of the tiers: a table whose class the user declares."""
+
+    tier_prefix = ""
+    _allows_direct_insert = True
+
+    @classmethod
+    def table_name_for(cls, class_name: str) -> str:
+        return cls.tier_prefix + snake_case(class_name)
+
+
+class Manual(UserTable):
+    """Data entered by people (or imported by scripts outside the pipeline)."""
+
+
+class Lookup(UserTable):
+    """Fixed reference data; ``contents`` is inserted when the class is declared."""
+
+    tier_prefix = "#"
+    contents: Any = ()
+
+
+class Imported(AutoPopulate, UserTable):
+    """Filled by ``populate()`` from data outside the database."""
+
+    tier_prefix = "_"
+    _allows_direct_insert = False
+
+
+class Computed(AutoPopulate, UserTable):
+    """Filled by ``populate()`` from other tables."""
+
+    tier_prefix = "__"
+    _allows_direct_insert = False
+
+
+class Part(UserTable):
+    """Rows owned by a master row, declared as a class nested in the master."""
+
+    master: Any = None
+
+    @property
+    def _allows_direct_insert(self) -> bool:  # type: ignore[override]
+        return bool(getattr(self.master, "_allows_direct_insert", True))
+
+    def delete(self, transaction: bool = True, prompt: bool | None = None, part_integrity: str = "enforce") -> int:
+        from .errors import DataJointError
+
+        if part_integrity == "enforce" and self.is_restricted is False and len(self.master()):
+            raise DataJointError(
+                f"Cannot delete from the part table {type(self).__name__} alone: its rows belong to the master "
+                f"{self.master.__name__}. Delete from the master, or pass part_integrity='ignore'."
+            )
+        return super().delete(transaction=transaction, prompt=prompt, part_integrity=part_integrity)
+
+    def drop(self, prompt: bool | None = None) -> None:
+        from .errors import DataJointError
+
+        raise DataJointError(f"Cannot drop the part table {type(self).__name__} alone: drop its master.")
