@@ -15,11 +15,21 @@ from .settings import config, connection_settings
 _shared: dict[str, Connection] = {}
 
 
-def conn(host: str | None = None, user: str | None = None, password: str | None = None, *,
-         reset: bool = False, backend: str | None = None) -> Connection:
+def conn(
+    host: str | None = None,
+    user: str | None = None,
+    password: str | None = None,
+    *,
+    reset: bool = False,
+    backend: str | None = None,
+) -> Connection:
     """The shared connection for the current configuration (``reset=True`` reconnects)."""
-    overrides = {"database.host": host, "database.user": user, "database.password": password,
-                 "database.backend": backend}
+    overrides = {
+        "database.host": host,
+        "database.user": user,
+        "database.password": password,
+        "database.backend": backend,
+    }
     for key, value in overrides.items():
         if value is not None:
             config[key] = value

@@ -1,9 +1,11 @@
 """Reading query results: compile, run, decode, shape.
 
-The fetch methods of ``QueryExpression`` live here. Rows come back from the
-driver as tuples; only the columns whose type needs it are decoded (one
-decoder looked up per column, applied with ``map``), and the result is shaped
-as a record array, dicts, a DataFrame or separate arrays.
+Layer: between ``expression.py`` (the user's query value) and ``sql/compiler.py``
++ ``engine/`` (SQL text, rows). The fetch methods of ``QueryExpression`` live
+here. Rows come back from the driver as tuples and are transposed into columns;
+only the columns whose type needs it are decoded (one decoder looked up per
+column), and the result is shaped as DataJoint 2.x shapes it: a structured
+array, dicts, a DataFrame indexed by the primary key, or one array per attribute.
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ def compiler_for(query: Any) -> Compiler:
     return Compiler(query.connection.dialect, encode_value)
 
 
-def _run(query: Any, names: list[str], order_by: Any = None, limit: int | None = None,
-         offset: int | None = None) -> list[tuple]:
+def _run(
+    query: Any, names: list[str], order_by: Any = None, limit: int | None = None, offset: int | None = None
+) -> list[tuple]:
+    """The rows of ``query`` (columns ``names``), ordered and sliced as asked."""
     compiler = compiler_for(query)
     sel = compiler.select(query._node)
     if order_by is not None or limit is not None or offset:
@@ -37,7 +41,7 @@ def _run(query: Any, names: list[str], order_by: Any = None, limit: int | None =
 
 
 def _columns(query: Any, names: list[str], rows: list[tuple], options: dict) -> list[list]:
-    """Rows transposed into decoded columns."""
+    """Rows transposed into decoded columns (``None`` stays ``None``)."""
     if not rows:
         return [[] for _ in names]
     columns = [list(col) for col in zip(*rows)]
@@ -51,73 +55,116 @@ def _columns(query: Any, names: list[str], rows: list[tuple], options: dict) -> 
 
 
 def _names(query: Any, attrs: tuple) -> list[str]:
-    names = []
+    """The attributes to read for ``attrs``: 'KEY' stands for the primary key; no repeats."""
+    names: list[str] = []
     for attr in attrs:
         if attr == "KEY":
-            continue
-        if attr not in query.heading:
+            names.extend(query.primary_key)
+        elif attr in query.heading:
+            names.append(attr)
+        else:
             raise DataJointError(f"Attribute `{attr}` is not in the query; its attributes are {query.heading.names}.")
-        names.append(attr)
-    return names
+    return list(dict.fromkeys(names))
 
 
-def _array(values: list, dtype: np.dtype) -> np.ndarray:
-    if dtype == object:
-        return np.fromiter(values, dtype=object, count=len(values))
-    return np.array(values, dtype=dtype)
+def _objects(values: list) -> np.ndarray:
+    return np.fromiter(values, dtype=object, count=len(values))
+
+
+def _as_array(values: list) -> np.ndarray:
+    """One attribute's values as numpy makes them (DataJoint 2.x): equal-shaped blobs stack.
+
+    Values numpy cannot stack (ragged arrays, mixed None) and bytes (numpy's ``S``
+    dtype would drop trailing zero bytes) become an object array.
+    """
+    if values and isinstance(values[0], bytes):
+        return _objects(values)
+    try:
+        return np.array(values)
+    except (ValueError, TypeError):
+        return _objects(values)
 
 
 def _records(query: Any, names: list[str], columns: list[list]) -> np.ndarray:
+    """A structured array with the heading's dtypes (floats hold NULL as NaN)."""
     dtype = query.heading.select(names).as_dtype
     result = np.empty(len(columns[0]) if columns else 0, dtype=dtype)
     for name, values in zip(names, columns):
-        result[name] = _array(values, dtype[name])
-    return result.view(np.recarray)
+        if dtype[name] == object:
+            result[name] = _objects(values)
+        else:
+            result[name] = np.array(values, dtype=dtype[name])
+    return result
+
+
+def _read(query: Any, names: list[str], kwargs: dict, options: dict) -> dict[str, list]:
+    """Decoded columns by name, for the options ``order_by``, ``limit``, ``offset`` in ``kwargs``."""
+    rows = _run(query, names, **kwargs)
+    return dict(zip(names, _columns(query, names, rows, options)))
+
+
+def _key_dicts(columns: dict[str, list], key: list[str]) -> list[dict]:
+    return [dict(zip(key, values)) for values in zip(*(columns[k] for k in key))]
 
 
 # -- the public methods (bound onto QueryExpression) -------------------------------------
 
 
-def to_arrays(self: Any, *attrs: str, include_key: bool = False, order_by: Any = None,
-              limit: int | None = None, offset: int | None = None, squeeze: bool = False,
-              download_path: str = ".") -> Any:
-    """A record array of all attributes, or one array per named attribute."""
+def to_arrays(
+    self: Any,
+    *attrs: str,
+    include_key: bool = False,
+    order_by: Any = None,
+    limit: int | None = None,
+    offset: int | None = None,
+    squeeze: bool = False,
+    download_path: str = ".",
+) -> Any:
+    """A structured array of every attribute, or one array per named attribute.
+
+    With ``include_key=True`` and attribute names: ``(keys, *arrays)`` where
+    ``keys`` is a list of primary-key dicts, as ``keys()`` gives them.
+    """
+    kwargs = {"order_by": order_by, "limit": limit, "offset": offset}
     options = {"squeeze": squeeze, "download_path": download_path}
     if not attrs:
         names = list(self.heading.names)
-        rows = _run(self, names, order_by, limit, offset)
-        return _records(self, names, _columns(self, names, rows, options))
-    names = _names(self, attrs)
+        columns = _read(self, names, kwargs, options)
+        return _records(self, names, [columns[name] for name in names])
     key = list(self.primary_key) if include_key else []
-    rows = _run(self, key + names, order_by, limit, offset)
-    columns = _columns(self, key + names, rows, options)
-    arrays = tuple(_array(col, self.heading[name].dtype) for name, col in zip(names, columns[len(key):]))
+    columns = _read(self, list(dict.fromkeys(key + _names(self, attrs))), kwargs, options)
+    arrays = tuple(_as_array(columns[attr]) for attr in attrs)
     if include_key:
-        keys = [dict(zip(key, values)) for values in zip(*columns[: len(key)])] if rows else []
-        return (keys, *arrays)
+        return (_key_dicts(columns, key), *arrays)
     return arrays[0] if len(arrays) == 1 else arrays
 
 
-def to_dicts(self: Any, order_by: Any = None, limit: int | None = None, offset: int | None = None,
-             squeeze: bool = False, download_path: str = ".") -> list[dict]:
-    """Every row as a dict."""
+def to_dicts(
+    self: Any,
+    order_by: Any = None,
+    limit: int | None = None,
+    offset: int | None = None,
+    squeeze: bool = False,
+    download_path: str = ".",
+) -> list[dict]:
+    """Every row as a dict, attributes in heading order."""
     names = list(self.heading.names)
     rows = _run(self, names, order_by, limit, offset)
     columns = _columns(self, names, rows, {"squeeze": squeeze, "download_path": download_path})
     return [dict(zip(names, values)) for values in zip(*columns)] if rows else []
 
 
-def to_pandas(self: Any, order_by: Any = None, limit: int | None = None, offset: int | None = None,
-              squeeze: bool = False) -> Any:
+def to_pandas(
+    self: Any, order_by: Any = None, limit: int | None = None, offset: int | None = None, squeeze: bool = False
+) -> Any:
     """A pandas DataFrame indexed by the primary key."""
     try:
         import pandas as pd
     except ImportError:
         raise DataJointError("to_pandas() needs pandas: pip install 'joinery[pandas]'.") from None
     names = list(self.heading.names)
-    rows = _run(self, names, order_by, limit, offset)
-    columns = _columns(self, names, rows, {"squeeze": squeeze})
-    frame = pd.DataFrame(dict(zip(names, columns)), columns=names)
+    columns = _read(self, names, {"order_by": order_by, "limit": limit, "offset": offset}, {"squeeze": squeeze})
+    frame = pd.DataFrame(columns, columns=names)
     return frame.set_index(self.primary_key) if self.primary_key else frame
 
 
@@ -136,39 +183,42 @@ def tail(self: Any, limit: int = 25, **kwargs: Any) -> list[dict]:
     return self.to_dicts(order_by="KEY DESC", limit=limit, **kwargs)[::-1]
 
 
-def fetch(self: Any, *attrs: str, offset: int | None = None, limit: int | None = None, order_by: Any = None,
-          format: str | None = None, as_dict: bool | None = None, squeeze: bool = False,
-          download_path: str = ".") -> Any:
-    """DataJoint 0.14's fetch: records, dicts, a frame, or one array per attribute ('KEY' = keys)."""
+def fetch(
+    self: Any,
+    *attrs: str,
+    offset: int | None = None,
+    limit: int | None = None,
+    order_by: Any = None,
+    format: str | None = None,
+    as_dict: bool | None = None,
+    squeeze: bool = False,
+    download_path: str = ".",
+) -> Any:
+    """DataJoint 0.14's fetch: records, dicts, a frame, or one array per attribute ('KEY' = key dicts)."""
     if format not in (None, "array", "frame"):
         raise DataJointError(f"fetch format must be 'array' or 'frame', not {format!r}.")
     kwargs = {"order_by": order_by, "limit": limit, "offset": offset}
-    if attrs:
-        if format == "frame":
-            raise DataJointError("format='frame' cannot be combined with attribute names.")
-        if as_dict:
-            names = [a for a in attrs if a != "KEY"]
-            keyed = self.primary_key if "KEY" in attrs else []
-            return self.proj(*[a for a in names if a not in keyed]).to_dicts(**kwargs, squeeze=squeeze)
-        results = []
-        for attr in attrs:
-            if attr == "KEY":
-                results.append(self.keys(**kwargs))
-            else:
-                results.append(to_arrays(self, attr, squeeze=squeeze, download_path=download_path, **kwargs))
-        return results[0] if len(results) == 1 else tuple(results)
     if format == "frame":
+        if attrs or as_dict is not None:
+            raise DataJointError("format='frame' cannot be combined with attribute names or as_dict.")
         return self.to_pandas(**kwargs, squeeze=squeeze)
+    options = {"squeeze": squeeze, "download_path": download_path}
+    if not attrs:
+        if as_dict:
+            return self.to_dicts(**kwargs, **options)
+        return to_arrays(self, **kwargs, **options)
+    if attrs == ("KEY",):
+        return self.keys(**kwargs)
     if as_dict:
-        return self.to_dicts(**kwargs, squeeze=squeeze, download_path=download_path)
-    return to_arrays(self, squeeze=squeeze, download_path=download_path, **kwargs)
+        return self.proj(*_names(self, attrs)).to_dicts(**kwargs, **options)
+    columns = _read(self, _names(self, attrs), kwargs, options)
+    results = [_key_dicts(columns, self.primary_key) if a == "KEY" else _as_array(columns[a]) for a in attrs]
+    return results[0] if len(results) == 1 else tuple(results)
 
 
 def fetch1(self: Any, *attrs: str, squeeze: bool = False, download_path: str = ".") -> Any:
-    """The one row of the query: a dict, or the values of the named attributes."""
+    """The one row of the query: a dict, or the values of the named attributes ('KEY' = key dict)."""
     names = list(self.heading.names) if not attrs else _names(self, attrs)
-    if "KEY" in attrs:
-        names = list(dict.fromkeys(self.primary_key + names))
     rows = _run(self, names, limit=2)
     if len(rows) != 1:
         found = "no rows" if not rows else "more than one row"
@@ -180,9 +230,7 @@ def fetch1(self: Any, *attrs: str, squeeze: bool = False, download_path: str = "
     row = dict(zip(names, (col[0] for col in columns)))
     if not attrs:
         return row
-    values = tuple(
-        {k: row[k] for k in self.primary_key} if attr == "KEY" else row[attr] for attr in attrs
-    )
+    values = tuple({k: row[k] for k in self.primary_key} if attr == "KEY" else row[attr] for attr in attrs)
     return values[0] if len(values) == 1 else values
 
 

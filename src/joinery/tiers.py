@@ -10,6 +10,7 @@ instance and forwards the call.
 from __future__ import annotations
 
 import re
+import warnings
 from typing import Any
 
 from .populate import AutoPopulate
@@ -17,10 +18,7 @@ from .tables import Table
 
 #: methods and properties that, read on a table class, are read on a new instance
 FORWARDED = frozenset(
-    """insert insert1 update1 delete delete_quick drop drop_quick fetch fetch1 to_arrays to_dicts
-    to_pandas keys head tail proj aggr aggregate join extend restrict describe populate progress
-    parents children ancestors descendants parts heading primary_key full_table_name make_sql
-    preview key_source jobs is_declared""".split()
+    ["insert", "insert1", "update1", "delete", "delete_quick", "drop", "drop_quick", "fetch", "fetch1", "to_arrays", "to_dicts", "to_pandas", "keys", "head", "tail", "proj", "aggr", "aggregate", "join", "extend", "restrict", "describe", "populate", "progress", "parents", "children", "ancestors", "descendants", "parts", "heading", "primary_key", "full_table_name", "make_sql", "preview", "key_source", "jobs", "is_declared"]
 )
 
 
@@ -55,7 +53,20 @@ class TableMeta(type):
 
 
 def snake_case(name: str) -> str:
-    """``DetectionParams`` -> ``detection_params`` (DataJoint's table-name rule)."""
+    """``DetectionParams`` -> ``detection_params`` (DataJoint's table-name rule).
+
+    Each capital letter after the first starts a new word, digits stay with the
+    word before them (``Scan2D`` -> ``scan2_d``). Underscores are dropped with a
+    warning, as DataJoint does (``My_Table`` -> ``my_table``).
+    """
+    if "_" in name:
+        warnings.warn(
+            f"Table class name `{name}` contains underscores, which are dropped from its table name; "
+            "CamelCase names without underscores are recommended.",
+            UserWarning,
+            stacklevel=2,
+        )
+        name = name.replace("_", "")
     if not re.fullmatch(r"[A-Z][A-Za-z0-9]*", name):
         from .errors import DataJointError
 

@@ -37,8 +37,11 @@ class U:
         query = _as_query(query)
         self._check(query)
         attributes = [replace(a, in_key=a.in_key or a.name in self.primary_key) for a in query.heading]
-        return query._derive(n.ProjectNode(Heading(attributes), query._node,
-                                           tuple((a.name, ("attr", a.name)) for a in attributes)))
+        return query._derive(
+            n.ProjectNode(
+                Heading(attributes), query._node, tuple((a.name, ("attr", a.name)) for a in attributes)
+            )
+        )
 
     def aggr(self, group: Any, exclude_nonmatching: bool = True, **named: str) -> QueryExpression:
         """Aggregate ``group`` per distinct value of these attributes."""
@@ -52,8 +55,9 @@ class U:
             node = n.AggregateNode(Heading(extra), _one_row(group), group._node, (), computed, keep_all=True)
         else:
             heading = Heading(list(keys.heading) + extra)
-            node = n.AggregateNode(heading, keys._node, group._node, tuple(self.primary_key), computed,
-                                   keep_all=False)
+            node = n.AggregateNode(
+                heading, keys._node, group._node, tuple(self.primary_key), computed, keep_all=False
+            )
         return group._derive(node)
 
     aggregate = aggr

@@ -141,12 +141,21 @@ class SQLiteCatalog:
     def indexes(self, schema: str, table: str) -> list[tuple[tuple[str, ...], bool]]:
         """Secondary indexes declared by the user: (columns, unique)."""
         quoted = self.connection.dialect.table_ref(schema, table)
+        unique_of = {
+            name: bool(unique)
+            for _seq, name, unique, origin, _partial in self._rows(f"PRAGMA index_list({quoted})")
+            if origin == "c"
+        }
+        # sqlite_master lists indexes in the order they were created, i.e. as declared
+        names = self._rows(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? ORDER BY rowid",
+            (f"{schema}.{table}",),
+        )
         result = []
-        for _seq, name, unique, origin, _partial in self._rows(f"PRAGMA index_list({quoted})"):
-            if origin != "c":
-                continue
-            cols = tuple(r[2] for r in self._rows(f"PRAGMA index_info({self.connection.dialect.quote(name)})"))
-            result.append((cols, bool(unique)))
+        for (name,) in names:
+            if name in unique_of:
+                cols = tuple(r[2] for r in self._rows(f"PRAGMA index_info({self.connection.dialect.quote(name)})"))
+                result.append((cols, unique_of[name]))
         return result
 
     def set_comments(self, schema: str, table: str, comments: dict[str, str]) -> None:

@@ -118,7 +118,7 @@ class _Packer:
 
     def records(self, array: np.ndarray) -> None:
         """``F``: structured array as its field names, then each field as a whole array."""
-        names = array.dtype.names
+        names = array.dtype.names or ()
         self.put(codes.U8.pack(codes.RECORDS) + codes.U32.pack(len(names)) + _field_names(names))
         for name in names:
             field = array[name]

@@ -2,10 +2,10 @@
 
 Part of the ``serialize`` layer (pure); the ``<blob>`` codec calls :func:`unpack`. What comes
 back matches DataJoint's reading of the same bytes, including the type changes of its round
-trip (listed in :func:`unpack`), except where DataJoint's reader is broken: MATLAB char arrays
-decode to the right characters, object arrays and record arrays whose elements are same-shaped
-arrays or subarrays are rebuilt instead of failing, and complex numbers keep infinite
-imaginary parts. Array data is copied once out of the blob, so arrays are writable and do not
+trip (listed in :func:`unpack`), except where DataJoint's reader fails or loses data: MATLAB
+chars are decoded as UTF-16 (DataJoint keeps only each char's low byte), object arrays of
+same-shaped arrays and record arrays with subarray fields are rebuilt instead of failing,
+and complex numbers keep infinite imaginary parts. Array data is copied once out of the blob, so arrays are writable and do not
 keep the blob alive. Malformed input raises :class:`DataJointError`.
 """
 
@@ -155,9 +155,9 @@ class _Reader:
         names = [self.cstring() for _ in range(n_fields)]
         fields = [np.asarray(self.value()) for _ in range(n_fields)]
         shape = min((field.shape for field in fields), key=len)
-        dtype = np.dtype([(n, f.dtype, f.shape[len(shape) :]) for n, f in zip(names, fields)])
+        dtype = np.dtype([(n, f.dtype, f.shape[len(shape) :]) for n, f in zip(names, fields, strict=True)])
         out = np.empty(shape, dtype=dtype)
-        for name, field in zip(names, fields):
+        for name, field in zip(names, fields, strict=True):
             if field.shape[: len(shape)] != shape:
                 raise DataJointError(f"Blob is corrupt: record field {name!r} has the wrong shape.")
             out[name] = field
@@ -277,9 +277,7 @@ def _complex(real: np.ndarray, imag: np.ndarray) -> np.ndarray:
 
 
 def _truncated(needed: int, size: int) -> DataJointError:
-    return DataJointError(
-        f"Blob is truncated or corrupt: it needs at least {needed} bytes but has {size}."
-    )
+    return DataJointError(f"Blob is truncated or corrupt: it needs at least {needed} bytes but has {size}.")
 
 
 def _decompress(blob: _Buffer) -> _Buffer:
@@ -334,7 +332,5 @@ def unpack(blob: bytes | bytearray | memoryview | None, squeeze: bool = False) -
     except _DECODE_ERRORS as error:
         raise DataJointError(f"Blob is corrupt and cannot be unpacked: {error}") from error
     if reader.pos != len(body):
-        raise DataJointError(
-            f"Blob is corrupt: its value ends at byte {reader.pos} of {len(body)}."
-        )
+        raise DataJointError(f"Blob is corrupt: its value ends at byte {reader.pos} of {len(body)}.")
     return result

@@ -37,9 +37,16 @@ class Declaration:
     indexes: tuple[tuple[tuple[str, ...], bool], ...] = ()
 
 
-def column_comment(attribute: Attribute) -> str:
-    """DataJoint's column comment: ``:type:comment`` for core types and codecs."""
-    if attribute.type.native and attribute.type.category not in ("codec",):
+def column_comment(dialect: Dialect, attribute: Attribute) -> str:
+    """DataJoint's column comment: ``:type:comment`` for core types and codecs.
+
+    A legacy native spelling (``time``, ``longblob``) goes without the prefix
+    where the column's own type says it (MySQL). Where the native column type is
+    lossy (SQLite's INTEGER/TEXT/BLOB), the declared type is always recorded:
+    without it a ``time`` column would read back as text.
+    """
+    keeps_native = not dialect.extra.get("lossy_native_types", False)
+    if keeps_native and attribute.type.native and attribute.type.category != "codec":
         return attribute.comment
     return f":{attribute.type.core}:{attribute.comment}"
 
@@ -105,5 +112,5 @@ def create_table(dialect: Dialect, decl: Declaration) -> tuple[list[str], dict[s
             f"CREATE {'UNIQUE ' if unique else ''}INDEX {name} ON {dialect.table_ref(decl.schema, decl.table)} "
             f"(" + ", ".join(quote(a) for a in attributes) + ")"
         )
-    comments = {"": decl.comment, **{a.name: column_comment(a) for a in decl.attributes}}
+    comments = {"": decl.comment, **{a.name: column_comment(dialect, a) for a in decl.attributes}}
     return statements, comments

@@ -51,6 +51,8 @@ def _wants_truth(node: exp.Expr, top_is_condition: bool) -> bool:
 def _needs_number(node: exp.Expr, top_is_condition: bool) -> bool:
     if not isinstance(node, _TRUTH) or isinstance(node, exp.Null):
         return False
+    if isinstance(node.parent, exp.Escape):
+        return False  # the LIKE inside `... ESCAPE '!'`: the ESCAPE node stands for it
     if _wants_truth(node, top_is_condition):
         return False
     child, parent = _position(node)
