@@ -6,7 +6,9 @@ For each N, a Source table gets N rows and ``Result.populate()`` computes them
 all on the embedded SQLite default. The make does nothing but read its parent
 row and insert one row, so the figure is joinery's own cost per key. The same
 work through raw sqlite3 (one SELECT, one INSERT, one COMMIT per key) is timed
-alongside, and the ratio printed. With ``--profile``, the first N is also run
+alongside, and the ratio printed. Then the largest N is populated in ten
+``limit=`` slices, to show the cost per key does not grow as the table fills.
+With ``--profile``, the first N is also run
 under cProfile and the 25 costliest functions printed.
 """
 
@@ -73,6 +75,17 @@ def bench_joinery(tmp: Path, n: int, profile: bool = False) -> float:
     return n / elapsed
 
 
+def bench_growth(tmp: Path, n: int, chunk: int) -> list[float]:
+    """Keys per second of successive ``populate(limit=chunk)`` calls while the table fills up."""
+    result = build(tmp / f"growth_{n}.db", n)
+    rates = []
+    for _ in range(n // chunk):
+        start = time.perf_counter()
+        assert result.populate(limit=chunk)["success_count"] == chunk
+        rates.append(chunk / (time.perf_counter() - start))
+    return rates
+
+
 def bench_raw(tmp: Path, n: int) -> float:
     """Keys per second of the same work through raw sqlite3, one transaction per key."""
     db = sqlite3.connect(tmp / f"raw_{n}.db", isolation_level=None)
@@ -106,7 +119,15 @@ def main() -> None:
         for i, n in enumerate(args.keys):
             ours = bench_joinery(Path(tmp), n, profile=args.profile and i == 0)
             raw = bench_raw(Path(tmp), n)
-            print(f"{n:>7} keys: joinery {ours:8.0f} keys/s   raw sqlite3 {raw:8.0f} keys/s   ratio {raw / ours:5.1f}x")
+            print(
+                f"{n:>7} keys: joinery {ours:8.0f} keys/s   raw sqlite3 {raw:8.0f} keys/s   ratio {raw / ours:5.1f}x"
+            )
+        n = max(args.keys)
+        rates = bench_growth(Path(tmp), n, n // 10)
+        print(
+            f"{n:>7} keys in 10 populate(limit={n // 10}) calls, keys/s of each call (does the cost grow?):"
+        )
+        print("        " + " ".join(f"{rate:.0f}" for rate in rates))
     _reset_for_tests()
 
 

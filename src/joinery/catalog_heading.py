@@ -22,9 +22,12 @@ def split_comment(comment: str) -> tuple[str | None, str]:
     return None, comment
 
 
-def _default(raw: str | None) -> str | None:
+def _default(raw: str | None, now: str) -> str | None:
+    """The default as a definition spells it; the dialect's 'local time now' reads as CURRENT_TIMESTAMP."""
     if raw is None or raw.upper() == "NULL":
         return None
+    if raw.strip("()") == now.strip("()"):
+        return "CURRENT_TIMESTAMP"
     return raw
 
 
@@ -33,6 +36,7 @@ def load_heading(connection: Any, schema: str, table: str) -> Heading:
     columns = connection.catalog.columns(schema, table)
     if not columns:
         raise DataJointError(f"Table {table!r} does not exist in schema {schema!r}.")
+    now = connection.dialect.extra.get("current_timestamp", "CURRENT_TIMESTAMP")
     attributes = []
     for column in columns:
         declared, comment = split_comment(column.comment)
@@ -42,7 +46,7 @@ def load_heading(connection: Any, schema: str, table: str) -> Heading:
                 type=parse_type(declared or column.native_type),
                 in_key=column.in_key,
                 nullable=column.nullable,
-                default=_default(column.default),
+                default=_default(column.default, now),
                 comment=comment,
                 auto_increment=column.auto_increment,
             )

@@ -36,6 +36,12 @@ def resolve_reference(fk: ForeignKeySpec, context: dict, table: str) -> tuple[An
     if isinstance(node, n.ProjectNode) and isinstance(node.source, n.TableNode):
         renames = {new: src for new, (kind, src) in node.columns if kind == "attr" and new != src}
         base = node.source
+        unknown = [src for _, (kind, src) in node.columns if kind != "attr"]
+        if unknown:
+            raise DataJointError(
+                f"Table `{table}`, line {fk.line} `{fk.text or fk.reference}`: the parent has no attribute(s) "
+                f"{unknown} to rename; its primary key is {base.heading.primary_key}."
+            )
     elif isinstance(node, n.TableNode):
         base = node
     else:
@@ -46,7 +52,9 @@ def resolve_reference(fk: ForeignKeySpec, context: dict, table: str) -> tuple[An
     return base, renames
 
 
-def _fk_attributes(fk: ForeignKeySpec, parent: n.TableNode, renames: dict[str, str]) -> tuple[list[Attribute], ForeignKey]:
+def _fk_attributes(
+    fk: ForeignKeySpec, parent: n.TableNode, renames: dict[str, str]
+) -> tuple[list[Attribute], ForeignKey]:
     inverse = {src: new for new, src in renames.items()}
     attributes, pairs = [], []
     for name in parent.heading.primary_key:
@@ -66,7 +74,9 @@ def _fk_attributes(fk: ForeignKeySpec, parent: n.TableNode, renames: dict[str, s
     return attributes, ForeignKey(parent.schema, parent.table, tuple(pairs), unique=fk.unique)
 
 
-def build_declaration(schema: str, table: str, class_name: str, spec: TableSpec, context: dict) -> Declaration:
+def build_declaration(
+    schema: str, table: str, class_name: str, spec: TableSpec, context: dict
+) -> Declaration:
     """Resolve a parsed definition into a :class:`Declaration`."""
     attributes: dict[str, Attribute] = {}
     foreign_keys = []
@@ -75,7 +85,13 @@ def build_declaration(schema: str, table: str, class_name: str, spec: TableSpec,
             if item.name in attributes:
                 raise DataJointError(f"Table `{class_name}`: attribute `{item.name}` is declared twice.")
             attributes[item.name] = Attribute(
-                item.name, item.type, item.in_key, item.nullable, item.default, item.comment, item.auto_increment
+                item.name,
+                item.type,
+                item.in_key,
+                item.nullable,
+                item.default,
+                item.comment,
+                item.auto_increment,
             )
             continue
         parent, renames = resolve_reference(item, context, class_name)
@@ -98,7 +114,9 @@ def build_declaration(schema: str, table: str, class_name: str, spec: TableSpec,
     )
 
 
-def declare(connection: Any, schema: str, table: str, class_name: str, definition: str, context: dict) -> bool:
+def declare(
+    connection: Any, schema: str, table: str, class_name: str, definition: str, context: dict
+) -> bool:
     """Create the table if it does not exist; returns True if it was created.
 
     An existing table is attached to as it is. If the class's definition
@@ -132,10 +150,13 @@ def _warn_if_different(connection: Any, decl: Declaration, class_name: str) -> N
             differences.append(f"`{attribute.name}` is declared but not stored")
             continue
         other = stored[attribute.name]
-        if other.type.core != attribute.type.core or other.in_key != attribute.in_key:
+        if (other.type.core, other.in_key, other.nullable) != (
+            attribute.type.core,
+            attribute.in_key,
+            attribute.nullable,
+        ):
             differences.append(
-                f"`{attribute.name}` is declared as {attribute.type.core}{' (key)' if attribute.in_key else ''} "
-                f"but stored as {other.type.core}{' (key)' if other.in_key else ''}"
+                f"`{attribute.name}` is declared as {_shown(attribute)} but stored as {_shown(other)}"
             )
     differences += [f"`{name}` is stored but not declared" for name in stored.names if name not in declared]
     if differences:
@@ -144,3 +165,9 @@ def _warn_if_different(connection: Any, decl: Declaration, class_name: str) -> N
             "The stored table is used as it is; to change it, drop the table (losing its data) and declare it again.",
             stacklevel=4,
         )
+
+
+def _shown(attribute: Attribute) -> str:
+    """``int16 (key)`` / ``float32 (nullable)``: what a definition mismatch is about."""
+    notes = [word for word, flag in (("key", attribute.in_key), ("nullable", attribute.nullable)) if flag]
+    return attribute.type.core + (f" ({', '.join(notes)})" if notes else "")

@@ -8,6 +8,7 @@ never touch the database; the fetch methods (``fetch.py``) compile the node
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from .errors import DataJointError
@@ -57,11 +58,11 @@ class QueryExpression:
         """Rows satisfying ``restriction`` (see ``query/restrict.py`` for what it may be)."""
         if isinstance(restriction, type) and issubclass(restriction, QueryExpression):
             restriction = restriction()
+        node = self._node
         if isinstance(restriction, Top):
-            order = tuple(restriction.order_by)
-            return self._derive(n.TopNode(self.heading, self._node, restriction.limit, restriction.offset, order))
-        condition = make_condition(self.heading, restriction)
-        return self._derive(n.RestrictNode(self.heading, self._node, condition))
+            return self._derive(_top_node(node, restriction))
+        condition = make_condition(node.heading, restriction)
+        return self._derive(n.RestrictNode(node.heading, node, condition))
 
     def __and__(self, restriction: Any) -> QueryExpression:
         return self.restrict(restriction)
@@ -69,22 +70,29 @@ class QueryExpression:
     def __sub__(self, restriction: Any) -> QueryExpression:
         if isinstance(restriction, type) and issubclass(restriction, QueryExpression):
             restriction = restriction()
-        condition = negate(make_condition(self.heading, restriction))
-        return self._derive(n.RestrictNode(self.heading, self._node, condition))
+        node = self._node
+        condition = negate(make_condition(node.heading, restriction))
+        return self._derive(n.RestrictNode(node.heading, node, condition))
 
     # -- join ---------------------------------------------------------------------------
 
     def join(self, other: Any, left: bool = False, semantic_check: bool = True) -> QueryExpression:
-        """Rows of both queries that agree on their common attributes (``left=True``: keep all of self)."""
+        """Rows of both queries that agree on their common attributes (``left=True``: keep all of self).
+
+        The primary key follows DataJoint 2.x: if one side's key is among the other
+        side's attributes, that side determines the other and keeps its key;
+        otherwise the key is the union of both keys.
+        """
         other = _as_query(other)
+        if left and not _determines(self.heading, other.heading):
+            missing = [k for k in other.primary_key if k not in self.heading]
+            raise DataJointError(
+                f"A left join (extend) needs every primary-key attribute of the right operand in the left one; "
+                f"missing: {missing}. Use an inner join (*) instead."
+            )
         on = tuple(name for name in self.heading.names if name in other.heading)
-        attributes = [
-            _join_attribute(a, other.heading) for a in self.heading
-        ] + [
-            a if not left else _nullable(a) for a in other.heading if a.name not in self.heading
-        ]
-        node = n.JoinNode(Heading(attributes), self._node, other._node, on, left_outer=left)
-        return self._derive(node)
+        heading = join_heading(self.heading, other.heading, nullable_right=left)
+        return self._derive(n.JoinNode(heading, self._node, other._node, on, left_outer=left))
 
     def __mul__(self, other: Any) -> QueryExpression:
         return self.join(other)
@@ -120,13 +128,26 @@ class QueryExpression:
 
     # -- aggregation --------------------------------------------------------------------
 
-    def aggr(self, group: Any, *attributes: Any, exclude_nonmatching: bool = False, **named: str) -> QueryExpression:
-        """For each row of self, compute ``named`` aggregates over the matching rows of ``group``."""
+    def aggr(
+        self, group: Any, *attributes: Any, exclude_nonmatching: bool = False, **named: str
+    ) -> QueryExpression:
+        """For each row of self, compute ``named`` aggregates over the matching rows of ``group``.
+
+        Rows of self without a match are kept (``count(*)`` is 0 for them) unless
+        ``exclude_nonmatching=True``; ``attributes`` names attributes of self to keep.
+        """
         group = _as_query(group)
+        missing = [k for k in self.primary_key if k not in group.heading]
+        if missing:
+            raise DataJointError(
+                f"Aggregation needs the group to contain the primary key of the grouping query; missing: {missing}."
+            )
         on = tuple(name for name in self.heading.names if name in group.heading)
         computed = tuple(named.items())
         heading = Heading(list(self.heading) + [Attribute(k, EXPRESSION_TYPE, nullable=True) for k in named])
-        node = n.AggregateNode(heading, self._node, group._node, on, computed, keep_all=not exclude_nonmatching)
+        node = n.AggregateNode(
+            heading, self._node, group._node, on, computed, keep_all=not exclude_nonmatching
+        )
         kept = list(attributes) + list(named)
         return self._derive(node).proj(*kept)
 
@@ -135,17 +156,36 @@ class QueryExpression:
     # -- union ----------------------------------------------------------------------------
 
     def __add__(self, other: Any) -> QueryExpression:
+        """Union: rows of either side, DataJoint's way.
+
+        Both sides must have the same primary key and no secondary attribute in
+        common; a row's secondary attributes from the side it is missing from are NULL.
+        """
         other = _as_query(other)
         if set(self.primary_key) != set(other.primary_key):
             raise DataJointError(
-                f"Union requires the same primary key on both sides: {self.primary_key} vs {other.primary_key}."
+                f"The operands of a union must have the same primary key: {self.primary_key} vs {other.primary_key}."
             )
-        if set(self.heading.names) != set(other.heading.names):
+        shared = [a for a in self.heading.secondary_attributes if a in other.heading.secondary_attributes]
+        if shared:
             raise DataJointError(
-                "Union requires the same attributes on both sides: "
-                f"{sorted(self.heading.names)} vs {sorted(other.heading.names)}."
+                f"The operands of a union must not share secondary attributes; both have {shared}. "
+                "Project them away or rename them with proj()."
             )
-        return self._derive(n.UnionNode(self.heading, self._node, other._node))
+        secondary = self.heading.secondary_attributes + other.heading.secondary_attributes
+        heading = Heading(
+            [self.heading[k] for k in self.primary_key]
+            + [_nullable(a) for a in list(self.heading) + list(other.heading) if a.name in secondary]
+        )
+        if not secondary:
+            return self._derive(n.UnionNode(heading, self._node, other._node))
+        both = self.join(other, left=True)
+        only_right = other - self.proj()
+        fill = tuple(
+            (name, ("attr", name) if name in other.heading else ("null", "")) for name in heading.names
+        )
+        right = n.ProjectNode(heading, only_right._node, fill)
+        return self._derive(n.UnionNode(heading, both._node, right))
 
     # -- SQL --------------------------------------------------------------------------------
 
@@ -200,19 +240,39 @@ def _as_query(value: Any) -> QueryExpression:
     return value
 
 
-def _join_attribute(attribute: Attribute, other: Heading) -> Attribute:
-    """A join's primary key is the union of both primary keys."""
-    if attribute.name in other and other[attribute.name].in_key and not attribute.in_key:
-        from dataclasses import replace
+def _determines(a: Heading, b: Heading) -> bool:
+    """True when every primary-key attribute of ``b`` is an attribute of ``a`` (a -> b)."""
+    return all(k in a for k in b.primary_key)
 
-        return replace(attribute, in_key=True)
-    return attribute
+
+def join_heading(a: Heading, b: Heading, nullable_right: bool = False) -> Heading:
+    """The heading of ``a * b`` (DataJoint 2.x): the determining side's key and attributes come first."""
+    if _determines(a, b):
+        added = [_keyed(x, False) for x in b if x.name not in a]
+        return Heading([*a, *(map(_nullable, added) if nullable_right else added)])
+    if _determines(b, a):
+        return Heading([*b, *(_keyed(x, False) for x in a if x.name not in b)])
+    attributes = [a[k] for k in a.primary_key]
+    attributes += [_keyed(b[k], True) for k in b.primary_key if k not in a.primary_key]
+    attributes += [a[k] for k in a.secondary_attributes if k not in b.primary_key]
+    attributes += [b[k] for k in b.secondary_attributes if k not in a]
+    return Heading(attributes)
+
+
+def _top_node(node: n.Node, top: Top) -> n.TopNode:
+    """``node`` limited by ``top``; a Top without ``order_by`` keeps the order of a Top just before it."""
+    order = top.order_by
+    if order is None:
+        order = node.order_by if isinstance(node, n.TopNode) else ("KEY",)
+    return n.TopNode(node.heading, node, top.limit, top.offset, tuple(order))
+
+
+def _keyed(attribute: Attribute, in_key: bool) -> Attribute:
+    return attribute if attribute.in_key == in_key else replace(attribute, in_key=in_key)
 
 
 def _nullable(attribute: Attribute) -> Attribute:
-    from dataclasses import replace
-
-    return replace(attribute, nullable=True)
+    return attribute if attribute.nullable else replace(attribute, nullable=True)
 
 
 def _projected_names(heading: Heading, attributes: tuple) -> set[str]:
@@ -235,5 +295,7 @@ def _projected_names(heading: Heading, attributes: tuple) -> set[str]:
     if unknown:
         raise DataJointError(f"Cannot exclude unknown attributes {sorted(unknown)}.")
     if excluded & set(heading.primary_key):
-        raise DataJointError(f"Cannot exclude primary-key attributes {sorted(excluded & set(heading.primary_key))}.")
+        raise DataJointError(
+            f"Cannot exclude primary-key attributes {sorted(excluded & set(heading.primary_key))}."
+        )
     return keep - excluded

@@ -17,6 +17,7 @@ import numpy as np
 from .codecs import decoder, encode_value
 from .errors import DataJointError
 from .query import nodes as n
+from .query.heading import Heading
 from .sql.compiler import Compiler
 
 
@@ -30,23 +31,32 @@ def _run(
 ) -> list[tuple]:
     """The rows of ``query`` (columns ``names``), ordered and sliced as asked."""
     compiler = compiler_for(query)
-    sel = compiler.select(query._node)
+    node = query._node
+    sel = compiler.select(node)
     if order_by is not None or limit is not None or offset:
         if sel.closed:
-            sel = compiler.wrap(sel, list(query.heading.names))
-        sel.order_by = compiler.order_by(order_by, sel.columns, query.primary_key)
+            sel = compiler.wrap(sel, list(node.heading.names))
+        sel.order_by = compiler.order_by(order_by, sel.columns, node.heading.primary_key)
         sel.limit, sel.offset = limit, offset or 0
     sql, params = compiler.render(sel, names)
     return query.connection.query(sql, params).fetchall()
 
 
-def _columns(query: Any, names: list[str], rows: list[tuple], options: dict) -> list[list]:
+def _decoders(heading: Heading, names: list[str], options: dict) -> list:
+    """The decoder of each column (None: values pass as they are), cached on the heading."""
+    key = ("decoders", tuple(names), options.get("squeeze", False), options.get("download_path", "."))
+    found = heading.memo.get(key)
+    if found is None:
+        found = heading.memo[key] = [decoder(heading[name], **options) for name in names]
+    return found
+
+
+def _columns(heading: Heading, names: list[str], rows: list[tuple], options: dict) -> list[list]:
     """Rows transposed into decoded columns (``None`` stays ``None``)."""
     if not rows:
         return [[] for _ in names]
     columns = [list(col) for col in zip(*rows)]
-    for i, name in enumerate(names):
-        decode = decoder(query.heading[name], **options)
+    for i, decode in enumerate(_decoders(heading, names, options)):
         if decode is not None:
             columns[i] = [None if v is None else decode(v) for v in columns[i]]
         if options.get("squeeze"):
@@ -54,16 +64,18 @@ def _columns(query: Any, names: list[str], rows: list[tuple], options: dict) -> 
     return columns
 
 
-def _names(query: Any, attrs: tuple) -> list[str]:
+def _names(heading: Heading, attrs: tuple) -> list[str]:
     """The attributes to read for ``attrs``: 'KEY' stands for the primary key; no repeats."""
     names: list[str] = []
     for attr in attrs:
         if attr == "KEY":
-            names.extend(query.primary_key)
-        elif attr in query.heading:
+            names.extend(heading.primary_key)
+        elif attr in heading:
             names.append(attr)
         else:
-            raise DataJointError(f"Attribute `{attr}` is not in the query; its attributes are {query.heading.names}.")
+            raise DataJointError(
+                f"Attribute `{attr}` is not in the query; its attributes are {heading.names}."
+            )
     return list(dict.fromkeys(names))
 
 
@@ -85,12 +97,12 @@ def _as_array(values: list) -> np.ndarray:
         return _objects(values)
 
 
-def _records(query: Any, names: list[str], columns: list[list]) -> np.ndarray:
+def _records(heading: Heading, names: list[str], columns: list[list]) -> np.ndarray:
     """A structured array with the heading's dtypes (floats hold NULL as NaN)."""
-    dtype = query.heading.select(names).as_dtype
+    dtype = heading.select(names).as_dtype
     result = np.empty(len(columns[0]) if columns else 0, dtype=dtype)
     for name, values in zip(names, columns):
-        if dtype[name] == object:
+        if dtype[name].kind == "O":
             result[name] = _objects(values)
         else:
             result[name] = np.array(values, dtype=dtype[name])
@@ -100,7 +112,7 @@ def _records(query: Any, names: list[str], columns: list[list]) -> np.ndarray:
 def _read(query: Any, names: list[str], kwargs: dict, options: dict) -> dict[str, list]:
     """Decoded columns by name, for the options ``order_by``, ``limit``, ``offset`` in ``kwargs``."""
     rows = _run(query, names, **kwargs)
-    return dict(zip(names, _columns(query, names, rows, options)))
+    return dict(zip(names, _columns(query._node.heading, names, rows, options)))
 
 
 def _key_dicts(columns: dict[str, list], key: list[str]) -> list[dict]:
@@ -130,9 +142,9 @@ def to_arrays(
     if not attrs:
         names = list(self.heading.names)
         columns = _read(self, names, kwargs, options)
-        return _records(self, names, [columns[name] for name in names])
+        return _records(self.heading, names, [columns[name] for name in names])
     key = list(self.primary_key) if include_key else []
-    columns = _read(self, list(dict.fromkeys(key + _names(self, attrs))), kwargs, options)
+    columns = _read(self, list(dict.fromkeys(key + _names(self.heading, attrs))), kwargs, options)
     arrays = tuple(_as_array(columns[attr]) for attr in attrs)
     if include_key:
         return (_key_dicts(columns, key), *arrays)
@@ -150,12 +162,16 @@ def to_dicts(
     """Every row as a dict, attributes in heading order."""
     names = list(self.heading.names)
     rows = _run(self, names, order_by, limit, offset)
-    columns = _columns(self, names, rows, {"squeeze": squeeze, "download_path": download_path})
+    columns = _columns(self.heading, names, rows, {"squeeze": squeeze, "download_path": download_path})
     return [dict(zip(names, values)) for values in zip(*columns)] if rows else []
 
 
 def to_pandas(
-    self: Any, order_by: Any = None, limit: int | None = None, offset: int | None = None, squeeze: bool = False
+    self: Any,
+    order_by: Any = None,
+    limit: int | None = None,
+    offset: int | None = None,
+    squeeze: bool = False,
 ) -> Any:
     """A pandas DataFrame indexed by the primary key."""
     try:
@@ -163,7 +179,9 @@ def to_pandas(
     except ImportError:
         raise DataJointError("to_pandas() needs pandas: pip install 'joinery[pandas]'.") from None
     names = list(self.heading.names)
-    columns = _read(self, names, {"order_by": order_by, "limit": limit, "offset": offset}, {"squeeze": squeeze})
+    columns = _read(
+        self, names, {"order_by": order_by, "limit": limit, "offset": offset}, {"squeeze": squeeze}
+    )
     frame = pd.DataFrame(columns, columns=names)
     return frame.set_index(self.primary_key) if self.primary_key else frame
 
@@ -210,15 +228,16 @@ def fetch(
     if attrs == ("KEY",):
         return self.keys(**kwargs)
     if as_dict:
-        return self.proj(*_names(self, attrs)).to_dicts(**kwargs, **options)
-    columns = _read(self, _names(self, attrs), kwargs, options)
+        return self.proj(*_names(self.heading, attrs)).to_dicts(**kwargs, **options)
+    columns = _read(self, _names(self.heading, attrs), kwargs, options)
     results = [_key_dicts(columns, self.primary_key) if a == "KEY" else _as_array(columns[a]) for a in attrs]
     return results[0] if len(results) == 1 else tuple(results)
 
 
 def fetch1(self: Any, *attrs: str, squeeze: bool = False, download_path: str = ".") -> Any:
     """The one row of the query: a dict, or the values of the named attributes ('KEY' = key dict)."""
-    names = list(self.heading.names) if not attrs else _names(self, attrs)
+    heading = self._node.heading
+    names = heading.names if not attrs else _names(heading, attrs)
     rows = _run(self, names, limit=2)
     if len(rows) != 1:
         found = "no rows" if not rows else "more than one row"
@@ -226,11 +245,11 @@ def fetch1(self: Any, *attrs: str, squeeze: bool = False, download_path: str = "
             f"fetch1 requires the query to return exactly one row, but it returned {found}. "
             "Restrict the query to one key first."
         )
-    columns = _columns(self, names, rows, {"squeeze": squeeze, "download_path": download_path})
+    columns = _columns(heading, names, rows, {"squeeze": squeeze, "download_path": download_path})
     row = dict(zip(names, (col[0] for col in columns)))
     if not attrs:
         return row
-    values = tuple({k: row[k] for k in self.primary_key} if attr == "KEY" else row[attr] for attr in attrs)
+    values = tuple({k: row[k] for k in heading.primary_key} if attr == "KEY" else row[attr] for attr in attrs)
     return values[0] if len(values) == 1 else values
 
 
@@ -250,7 +269,9 @@ def count(query: Any) -> int:
 def exists(query: Any) -> bool:
     """True if the query has at least one row (one ``SELECT EXISTS``)."""
     compiler = compiler_for(query)
-    sql, params = compiler.render(compiler.select(query._node), [])
-    if not sql.startswith("SELECT 1"):
-        sql, params = compiler.compile(query._node)
+    sel = compiler.select(query._node)
+    if sel.aggregated or sel.distinct:  # their rows exist only as computed: keep the columns
+        sql, params = compiler.render(sel, list(query._node.heading.names))
+    else:
+        sql, params = compiler.render(sel, [])
     return bool(query.connection.query(f"SELECT EXISTS ({sql})", params).fetchone()[0])

@@ -10,6 +10,7 @@ the error is re-worded with the table and the attribute.
 
 from __future__ import annotations
 
+import itertools
 import operator
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -18,8 +19,10 @@ import numpy as np
 
 from . import errors
 from .codecs import encode_value, encoder
+from .engine.errors import constraint_column
 from .errors import DataJointError
 from .fetch import compiler_for
+from .sql.ddl import default_expression
 
 Group = tuple[tuple[str, ...], list[tuple]]
 
@@ -58,7 +61,7 @@ def _normalise(table: Any, rows: Any) -> list[Group]:
     names = tuple(heading.names)
     values = []
     for row in rows:
-        if isinstance(row, Mapping) or isinstance(row, (str, bytes)) or not isinstance(row, Sequence | np.ndarray):
+        if isinstance(row, (Mapping, str, bytes)) or not isinstance(row, Sequence | np.ndarray):
             raise DataJointError(
                 f"Cannot insert {row!r} into `{table.table_name}`: rows must all be dicts, or all sequences."
             )
@@ -82,7 +85,8 @@ def _check_names(table: Any, names: tuple[str, ...], ignore_extra: bool) -> list
         )
     given = set(names)
     missing = [
-        a.name for a in heading
+        a.name
+        for a in heading
         if a.name not in given and not a.nullable and a.default is None and not a.auto_increment
     ]
     if missing:
@@ -97,33 +101,47 @@ def _encode_columns(table: Any, names: tuple[str, ...], values: list[tuple]) -> 
     if not any(adapters):
         return values
     columns = [list(col) for col in zip(*values)]
-    for i, adapt in enumerate(adapters):
-        if adapt is not None:
-            columns[i] = [None if v is None else adapt(v) for v in columns[i]]
+    try:
+        for i, adapt in enumerate(adapters):
+            if adapt is not None:
+                columns[i] = [None if v is None else adapt(v) for v in columns[i]]
+    except errors.DataTypeError as error:
+        raise errors.DataTypeError(f"Cannot insert into `{type(table).__name__}`: {error}") from None
     return list(zip(*columns))
 
 
-def _statement(table: Any, names: tuple[str, ...], replace: bool, skip_duplicates: bool) -> str:
+def _value_sql(table: Any, name: str) -> str:
+    """The placeholder of one column: ``None`` (and NaN) take the attribute's default, as in DataJoint."""
     dialect = table.connection.dialect
-    quote = dialect.quote
-    sql = (
-        f"INSERT INTO {table.full_table_name} ({', '.join(quote(n) for n in names)}) "
-        f"VALUES ({dialect.placeholders(len(names))})"
-    )
-    return sql + _conflict_clause(table, names, replace, skip_duplicates)
+    default = table.heading[name].default
+    if default is None:
+        return dialect.placeholder
+    return f"COALESCE({dialect.placeholder}, {default_expression(dialect, default)})"
 
 
-def _conflict_clause(table: Any, names: tuple[str, ...], replace: bool, skip_duplicates: bool) -> str:
+def _statement(table: Any, names: tuple[str, ...], skip_duplicates: bool) -> str:
+    quote = table.connection.dialect.quote
+    values = ", ".join(_value_sql(table, name) for name in names)
+    sql = f"INSERT INTO {table.full_table_name} ({', '.join(quote(n) for n in names)}) VALUES ({values})"
+    return sql + (table.connection.dialect.on_conflict_ignore if skip_duplicates else "")
+
+
+def _key_condition(table: Any) -> str:
     dialect = table.connection.dialect
-    quote = dialect.quote
-    if replace:
-        secondary = [n for n in names if n not in table.primary_key]
-        if not secondary:
-            return dialect.on_conflict_ignore
-        assignments = ", ".join(dialect.upsert_assignment.format(c=quote(n)) for n in secondary)
-        key = ", ".join(quote(k) for k in table.primary_key)
-        return dialect.upsert_template.format(key=key, assignments=assignments)
-    return dialect.on_conflict_ignore if skip_duplicates else ""
+    return " AND ".join(f"{dialect.quote(k)} = {dialect.placeholder}" for k in table.primary_key)
+
+
+def _delete_replaced(table: Any, names: tuple[str, ...], values: list[tuple]) -> None:
+    """``replace=True`` replaces whole rows, as MySQL's REPLACE does: rows with the same key go first.
+
+    Attributes left out of the new row take their defaults; a row that other
+    tables still reference cannot be replaced (IntegrityError).
+    """
+    if not set(table.primary_key) <= set(names):
+        return
+    positions = [names.index(k) for k in table.primary_key]
+    keys = [tuple(row[i] for i in positions) for row in values]
+    table.connection.executemany(f"DELETE FROM {table.full_table_name} WHERE {_key_condition(table)}", keys)
 
 
 def _check_direct_insert(table: Any, allow: bool | None) -> None:
@@ -138,8 +156,15 @@ def _check_direct_insert(table: Any, allow: bool | None) -> None:
         )
 
 
-def insert_rows(table: Any, rows: Any, *, replace: bool = False, skip_duplicates: bool = False,
-                ignore_extra_fields: bool = False, allow_direct_insert: bool | None = None) -> None:
+def insert_rows(
+    table: Any,
+    rows: Any,
+    *,
+    replace: bool = False,
+    skip_duplicates: bool = False,
+    ignore_extra_fields: bool = False,
+    allow_direct_insert: bool | None = None,
+) -> None:
     """Insert ``rows`` into ``table``: all of them, or none."""
     _check_direct_insert(table, allow_direct_insert)
     from .populate import buffered_insert
@@ -147,8 +172,9 @@ def insert_rows(table: Any, rows: Any, *, replace: bool = False, skip_duplicates
     if buffered_insert(table, rows, replace, skip_duplicates, ignore_extra_fields):
         return
     if hasattr(rows, "_node") or (isinstance(rows, type) and hasattr(rows, "heading")):
-        _insert_query(table, rows() if isinstance(rows, type) else rows, replace, skip_duplicates,
-                       ignore_extra_fields)
+        _insert_query(
+            table, rows() if isinstance(rows, type) else rows, replace, skip_duplicates, ignore_extra_fields
+        )
         return
     connection = table.connection
     groups = _normalise(table, rows)
@@ -158,66 +184,152 @@ def insert_rows(table: Any, rows: Any, *, replace: bool = False, skip_duplicates
             if len(keep) != len(names):
                 names = tuple(names[i] for i in keep)
                 values = [tuple(row[i] for i in keep) for row in values]
-            encoded = _encode_columns(table, names, values)
-            try:
-                connection.executemany(_statement(table, names, replace, skip_duplicates), encoded)
-            except errors.DataJointError as error:
-                raise _explain(table, error) from error
-            except (TypeError, ValueError, OverflowError) as error:
-                raise errors.DataTypeError(f"Cannot insert into `{table.table_name}`: {error}.") from error
+            _write_group(table, names, _encode_columns(table, names, values), replace, skip_duplicates)
+
+
+def _write_group(
+    table: Any, names: tuple[str, ...], encoded: list[tuple], replace: bool, skip_duplicates: bool
+) -> None:
+    """One ``executemany`` for rows sharing their attribute names; database refusals re-worded."""
+    try:
+        if replace:
+            _delete_replaced(table, names, encoded)
+        table.connection.executemany(_statement(table, names, skip_duplicates and not replace), encoded)
+    except errors.DataJointError as error:
+        raise _explain(table, error, names) from error
+    except OverflowError as error:
+        raise _out_of_range(table, names, encoded) from error
+    except (TypeError, ValueError) as error:
+        raise errors.DataTypeError(f"Cannot insert into `{type(table).__name__}`: {error}.") from error
+
+
+def insert_chunks(table: Any, rows: Any, chunk_size: int, **options: Any) -> None:
+    """Insert ``rows`` ``chunk_size`` at a time, each chunk in its own transaction."""
+    if hasattr(rows, "_node") or isinstance(rows, type):
+        raise DataJointError("chunk_size is not supported when inserting from a query.")
+    if not isinstance(chunk_size, int) or chunk_size < 1:
+        raise DataJointError(f"chunk_size must be a positive integer, not {chunk_size!r}.")
+    if type(rows).__name__ == "DataFrame":
+        rows = (rows.iloc[i : i + chunk_size] for i in range(0, len(rows), chunk_size))
+        for chunk in rows:
+            insert_rows(table, chunk, **options)
+        return
+    iterator = iter(rows)
+    while chunk := list(itertools.islice(iterator, chunk_size)):
+        insert_rows(table, chunk, **options)
 
 
 def _insert_query(table: Any, query: Any, replace: bool, skip_duplicates: bool, ignore_extra: bool) -> None:
+    """``insert(Other & cond)``: one ``INSERT ... SELECT``, never a round trip through Python."""
     names = tuple(query.heading.names)
     keep = _check_names(table, names, ignore_extra)
     names = tuple(names[i] for i in keep)
     compiler = compiler_for(query)
     select, params = compiler.render(compiler.select(query._node), list(names))
     quote = table.connection.dialect.quote
-    sql = (
-        f"INSERT INTO {table.full_table_name} ({', '.join(quote(n) for n in names)}) "
-        f"SELECT * FROM ({select}) AS _src WHERE 1 = 1"
-        + _conflict_clause(table, names, replace, skip_duplicates)
-    )
+    columns = ", ".join(quote(n) for n in names)
+    # `WHERE 1 = 1` keeps SQLite from reading ON CONFLICT as part of the SELECT's join
+    sql = f"INSERT INTO {table.full_table_name} ({columns}) SELECT * FROM ({select}) AS _src WHERE 1 = 1"
+    if skip_duplicates and not replace:
+        sql += table.connection.dialect.on_conflict_ignore
     with table.connection.atomic():
         try:
+            if replace and set(table.primary_key) <= set(names):
+                key = ", ".join(quote(k) for k in table.primary_key)
+                key_select, key_params = compiler.render(
+                    compiler.select(query._node), list(table.primary_key)
+                )
+                target = f"({key})" if len(table.primary_key) > 1 else key
+                table.connection.query(
+                    f"DELETE FROM {table.full_table_name} WHERE {target} IN (SELECT * FROM ({key_select}) AS _old)",
+                    key_params,
+                )
             table.connection.query(sql, params)
         except errors.DataJointError as error:
-            raise _explain(table, error) from error
+            raise _explain(table, error, names) from error
 
 
-def _explain(table: Any, error: errors.DataJointError) -> errors.DataJointError:
-    """The same error class, its message saying which table refused the rows."""
-    message = str(error)
-    return type(error)(f"Insert into `{type(table).__name__}` ({table.full_table_name}) failed: {message}")
+def _explain(table: Any, error: errors.DataJointError, names: tuple[str, ...] = ()) -> errors.DataJointError:
+    """The same error class, its message saying which table and attribute refused the rows, and what to do."""
+    message = f"Cannot insert into `{type(table).__name__}` ({table.full_table_name}): {error}"
+    column = constraint_column(error, names)
+    if column in table.heading:
+        attribute = table.heading[column]
+        null = "nullable" if attribute.nullable else "not nullable"
+        message += f" Attribute `{column}` is declared as {attribute.type.core} ({null})."
+    if isinstance(error, errors.DuplicateError):
+        message += " To skip rows whose key exists, pass skip_duplicates=True."
+    elif isinstance(error, errors.IntegrityError) and "FOREIGN KEY" in str(error):
+        message += _parents_hint(table)
+    return type(error)(message)
+
+
+def _parents_hint(table: Any) -> str:
+    catalog = table.connection.catalog
+    parents = [
+        f"{fk.parent_schema}.{fk.parent_table}"
+        for fk in catalog.foreign_keys(table.database, table.table_name)
+    ]
+    if not parents:
+        return ""
+    return f" Each row must reference existing rows of {', '.join(parents)}; insert those first."
+
+
+def _out_of_range(table: Any, names: tuple[str, ...], rows: list[tuple]) -> errors.DataTypeError:
+    """Name the attribute whose integer is beyond the 64-bit range the database stores."""
+    low, high = -(2**63), 2**63 - 1
+    for position, name in enumerate(names):
+        for row in rows:
+            value = row[position]
+            if isinstance(value, int) and not low <= value <= high:
+                return errors.DataTypeError(
+                    f"Cannot insert into `{type(table).__name__}`: attribute `{name}` "
+                    f"({table.heading[name].type.core}) got {value}, outside the range this database stores "
+                    f"({low} .. {high})."
+                )
+    return errors.DataTypeError(f"Cannot insert into `{type(table).__name__}`: an integer is out of range.")
 
 
 def update_row(table: Any, row: Mapping) -> None:
-    """``update1``: set secondary attributes of the one row with this primary key."""
+    """``update1``: set secondary attributes of the one row with this primary key.
+
+    ``None`` resets an attribute to its default (NULL when it has none), as in DataJoint.
+    """
     heading = table.heading
+    name = type(table).__name__
     if not isinstance(row, Mapping):
         raise DataJointError("update1() takes a dict with the primary key and the attributes to change.")
     missing = [k for k in table.primary_key if k not in row]
     if missing:
-        raise DataJointError(f"update1() needs the full primary key; missing {missing}.")
+        raise DataJointError(f"update1() of `{name}` needs the full primary key; missing {missing}.")
     unknown = [k for k in row if k not in heading]
     if unknown:
-        raise errors.UnknownAttributeError(f"`{table.table_name}` has no attribute(s) {unknown}.")
-    changes = [k for k in row if k not in table.primary_key]
+        raise errors.UnknownAttributeError(
+            f"`{name}` has no attribute(s) {unknown}; its attributes are {heading.names}."
+        )
+    if table.is_restricted:
+        raise DataJointError(
+            "update1() cannot be applied to a restricted table: call it on the table itself."
+        )
+    changes = tuple(k for k in row if k not in table.primary_key)
     if not changes:
-        raise DataJointError("update1() got no secondary attributes to change.")
+        raise DataJointError(
+            f"update1() of `{name}` got no secondary attribute to change. Primary-key attributes identify "
+            "the row and cannot be updated: delete the row and insert it with the new key."
+        )
     key = {k: row[k] for k in table.primary_key}
     if len(table & key) != 1:
-        raise DataJointError(f"update1() can only update an existing row; no row of `{table.table_name}` has key {key}.")
-    dialect = table.connection.dialect
-    quote = dialect.quote
-    sets = ", ".join(f"{quote(k)} = {dialect.placeholder}" for k in changes)
-    where = " AND ".join(f"{quote(k)} = {dialect.placeholder}" for k in table.primary_key)
-    params = [encode_value(heading[k], row[k]) for k in changes] + [
-        encode_value(heading[k], row[k]) for k in table.primary_key
-    ]
+        raise DataJointError(
+            f"update1() can only update an existing row; `{name}` has no row with key {key}."
+        )
+    sets = ", ".join(f"{table.connection.dialect.quote(k)} = {_value_sql(table, k)}" for k in changes)
+    params = [encode_value(heading[k], row[k]) for k in changes + tuple(table.primary_key)]
     with table.connection.atomic():
         try:
-            table.connection.query(f"UPDATE {table.full_table_name} SET {sets} WHERE {where}", params)
+            table.connection.query(
+                f"UPDATE {table.full_table_name} SET {sets} WHERE {_key_condition(table)}", params
+            )
         except errors.DataJointError as error:
-            raise _explain(table, error) from error
+            raise _explain(table, error, changes) from error
+        except (TypeError, ValueError, OverflowError) as error:
+            raise errors.DataTypeError(f"Cannot update `{name}`: {error}.") from error

@@ -1,22 +1,39 @@
 """``populate()``: compute the missing rows of Imported and Computed tables.
 
+Layer: above ``tables.py``/``insert.py`` (it calls the user's ``make`` and writes
+what it inserts), below the tiers that mix it in (``tiers.py``).
+
 The keys to compute are one query, ``(key_source & restrictions) - self``.
-``make(key)`` runs without any transaction open: its inserts (into the table
-and its parts) are validated and buffered, then written together in one short
-transaction when ``make`` returns, so a long computation never holds the
-database's write lock and a failing ``make`` leaves nothing behind. If another
-process finished the same key first, the buffered rows are dropped.
+``make(key)`` runs with no transaction open: each insert it makes (into any
+table) is checked and encoded at once, so errors point at the user's line, and
+kept; when ``make`` returns, the rows are written in one short transaction.
+So a long computation never holds the write lock, a failing ``make`` leaves
+nothing, and a key another process finished first is dropped, not duplicated.
+A tripartite make runs its insert step inside that transaction, after checking
+that ``make_fetch`` still returns what the computation started from.
+``parallel.py`` runs the same ``KeyRunner`` in worker processes.
 """
 
 from __future__ import annotations
 
 import contextvars
+import datetime
+import inspect
 import random
-import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
-from .errors import DataJointError, DuplicateError
+import numpy as np
+
+from . import errors
+from .errors import DataJointError
+
+#: checked, encoded rows waiting for the commit: (table, names, rows, replace, skip_duplicates)
+_Write = tuple[Any, tuple[str, ...], list[tuple], bool, bool]
+_TRIPARTITE = ("make_fetch", "make_compute", "make_insert")
 
 
 @dataclass
@@ -24,10 +41,20 @@ class _MakeContext:
     """The table whose ``make`` is running, and the inserts it has made so far."""
 
     table: Any
-    writes: list[tuple[Any, list, dict]] = field(default_factory=list)
+    writes: list[_Write] = field(default_factory=list)
 
 
 _current: contextvars.ContextVar[_MakeContext | None] = contextvars.ContextVar("joinery_make", default=None)
+
+
+@contextmanager
+def _making(context: _MakeContext) -> Iterator[None]:
+    """Inserts made in this block go to ``context``, not to the database."""
+    token = _current.set(context)
+    try:
+        yield
+    finally:
+        _current.reset(token)
 
 
 def _owned_by(context: _MakeContext, table: Any) -> bool:
@@ -41,44 +68,172 @@ def inside_make_of(table: Any) -> bool:
     return context is not None and _owned_by(context, table)
 
 
-def buffered_insert(table: Any, rows: Any, replace: bool, skip_duplicates: bool, ignore_extra_fields: bool) -> bool:
-    """Inside ``make``, keep the rows for the commit at the end; returns True if buffered."""
+def buffered_insert(
+    table: Any, rows: Any, replace: bool, skip_duplicates: bool, ignore_extra_fields: bool
+) -> bool:
+    """Inside ``make``, check and encode the rows now and keep them for the commit; True if kept."""
     context = _current.get()
-    if context is None or not _owned_by(context, table):
+    if context is None:
         return False
-    if hasattr(rows, "_node"):
-        rows = rows.to_dicts()
-    elif type(rows).__name__ == "DataFrame":
-        rows = rows.reset_index().to_dict("records") if any(rows.index.names) else rows.to_dict("records")
-    else:
-        rows = list(rows) if not hasattr(rows, "dtype") else rows
-    options = {"replace": replace, "skip_duplicates": skip_duplicates, "ignore_extra_fields": ignore_extra_fields}
-    context.writes.append((table, rows, options))
+    context.writes.extend(_prepare(table, rows, replace, skip_duplicates, ignore_extra_fields))
     return True
 
 
-def _flush(context: _MakeContext, key: dict) -> bool:
-    """Write the buffered rows in one transaction; False if another worker already did this key."""
-    from .insert import insert_rows
+def _prepare(table: Any, rows: Any, replace: bool, skip_duplicates: bool, ignore_extra: bool) -> list[_Write]:
+    """The rows ``insert_rows`` would write, checked and encoded, not yet written."""
+    from . import insert
 
-    table = context.table
+    if hasattr(rows, "_node") or (isinstance(rows, type) and hasattr(rows, "heading")):
+        rows = (rows() if isinstance(rows, type) else rows).to_dicts()
+    writes = []
+    for names, values in insert._normalise(table, rows):
+        keep = insert._check_names(table, names, ignore_extra)
+        if len(keep) != len(names):
+            names = tuple(names[i] for i in keep)
+            values = [tuple(row[i] for i in keep) for row in values]
+        try:
+            encoded = insert._encode_columns(table, names, values)
+        except (TypeError, ValueError, OverflowError) as error:
+            raise errors.DataTypeError(f"Cannot insert into `{type(table).__name__}`: {error}.") from error
+        writes.append((table, names, encoded, replace, skip_duplicates))
+    return writes
+
+
+class KeyRunner:
+    """Computes one key of one table: skip if done, run ``make``, commit its rows (one per populate call)."""
+
+    def __init__(self, table: Any, make_kwargs: dict | None = None):
+        self.table = table
+        self.make_kwargs = make_kwargs or {}
+        self._probes: dict[tuple[str, ...], tuple[str, list]] = {}
+        self._make = getattr(table, "_make_tuples", None) or table.make
+        self._steps = _steps_of(table, self._make)
+
+    def done(self, key: dict) -> bool:
+        """True if the table already has rows for ``key`` (one indexed ``SELECT 1``, compiled once)."""
+        names = tuple(name for name in self.table.primary_key if name in key)
+        if names not in self._probes:
+            self._probes[names] = _probe(self.table, names)
+        sql, encoders = self._probes[names]
+        params = [key[name] if encode is None else encode(key[name]) for name, encode in encoders]
+        return self.table.connection.query(sql, params).fetchone() is not None
+
+    def __call__(self, key: dict) -> bool:
+        """Make ``key``; False if it was already done (here or by another process)."""
+        key = dict(key)
+        if self.done(key):
+            return False
+        context = _MakeContext(self.table)
+        finish: Callable[[], None] | None = None
+        with _making(context):
+            if self._steps is None:
+                self._make(dict(key), **self.make_kwargs)
+            else:
+                fetched, computed = _fetch_and_compute(self._steps, key, self.make_kwargs)
+                finish = partial(self._insert_steps, self._steps, key, fetched, computed)
+        return self._commit(context, key, finish)
+
+    def _commit(self, context: _MakeContext, key: dict, finish: Callable[[], None] | None) -> bool:
+        """One transaction: unless another process did ``key`` first, run ``finish`` and write."""
+        from .insert import _write_group
+
+        if not context.writes and finish is None:
+            return True
+        with self.table.connection.transaction:
+            if self.done(key):
+                return False
+            if finish is not None:
+                with _making(context):
+                    finish()
+            for item in context.writes:
+                _write_group(*item)
+        return True
+
+    def _insert_steps(self, make: Callable, key: dict, fetched: Any, computed: Any) -> None:
+        """The insert step of a tripartite make, refused if its inputs changed since they were fetched."""
+        steps = make(dict(key), **self.make_kwargs)
+        try:
+            if not same_values(next(steps), fetched):
+                raise DataJointError(
+                    f"Referential integrity failed: the inputs of {type(self.table).__name__} for {key} changed "
+                    "while make_compute ran (make_fetch returned different data). Nothing was inserted."
+                )
+            steps.send(computed)
+        finally:
+            steps.close()
+
+
+def _probe(table: Any, names: tuple[str, ...]) -> tuple[str, list]:
+    from .codecs import encoder
+
+    dialect = table.connection.dialect
+    where = " AND ".join(f"{dialect.quote(name)} = {dialect.placeholder}" for name in names)
+    return f"SELECT 1 FROM {table.full_table_name} WHERE {where} LIMIT 1", [
+        (name, encoder(table.heading[name])) for name in names
+    ]
+
+
+# -- the tripartite make: make_fetch / make_compute / make_insert ----------------------------------
+
+
+def _steps_of(table: Any, make: Callable) -> Callable | None:
+    """A generator make following DataJoint's protocol for this table; None for a plain make."""
+    if inspect.isgeneratorfunction(make):
+        return make
+    if getattr(make, "__func__", None) is AutoPopulate.make and all(hasattr(table, m) for m in _TRIPARTITE):
+        return table._make_steps
+    return None
+
+
+def _fetch_and_compute(make: Callable, key: dict, make_kwargs: dict) -> tuple[Any, Any]:
+    """The first pass of a generator make: what it fetched and what it computed from that."""
+    steps = make(dict(key), **make_kwargs)
     try:
-        with table.connection.transaction:
-            if context.writes and (table & key):
-                raise _AlreadyDone
-            for target, rows, options in context.writes:
-                insert_rows(target, rows, allow_direct_insert=True, **options)
-    except _AlreadyDone:
+        return next(steps), next(steps)
+    finally:
+        steps.close()
+
+
+def same_values(a: Any, b: Any) -> bool:
+    """Deep equality of fetched data: arrays by shape, dtype and content (NaN equals NaN)."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return _same_arrays(a, b)
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(same_values(a[k], b[k]) for k in a)
+    if isinstance(a, list | tuple):
+        return isinstance(b, list | tuple) and len(a) == len(b) and all(map(same_values, a, b))
+    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
+        return True
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
         return False
-    return True
 
 
-class _AlreadyDone(Exception):
-    """Another worker committed this key first (rolls back the flush)."""
+def _same_arrays(a: Any, b: Any) -> bool:
+    if not isinstance(a, np.ndarray) or not isinstance(b, np.ndarray) or a.shape != b.shape:
+        return False
+    if a.dtype != b.dtype:
+        return False
+    if a.dtype.names:
+        return all(_same_arrays(a[name], b[name]) for name in a.dtype.names)
+    if a.dtype.kind == "O":
+        return all(map(same_values, a.ravel().tolist(), b.ravel().tolist()))
+    return bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+
+
+# -- the mixin -------------------------------------------------------------------------------------
 
 
 class AutoPopulate:
     """What Imported and Computed tables add: ``make``, ``key_source``, ``populate``, ``progress``."""
+
+    # provided by Table, which every auto-populated tier also derives from
+    connection: Any
+    full_table_name: str
+    primary_key: list[str]
+    heading: Any
+    is_restricted: bool
 
     @property
     def key_source(self) -> Any:
@@ -89,9 +244,12 @@ class AutoPopulate:
         graph = connection.dependencies
         graph.load()
         name = self.full_table_name
+        key = set(self.primary_key)
         source = None
         for parent in graph.parents(name, primary=True):
             for pairs in graph.graph.edges[parent, name]["fks"]:
+                if not all(child in key for child, _ in pairs):
+                    continue
                 renames = {child: par for child, par in pairs if child != par}
                 part = FreeTable(connection, parent).proj(**renames)
                 source = part if source is None else source * part
@@ -102,110 +260,150 @@ class AutoPopulate:
             )
         return source
 
-    def make(self, key: dict) -> None:
-        """Compute and insert the rows for one key; auto-populated tables must define it."""
-        if hasattr(self, "make_fetch") and hasattr(self, "make_compute") and hasattr(self, "make_insert"):
-            return self._make_tripartite(key)
-        raise NotImplementedError(f"{type(self).__name__} must define make(self, key) to be populated.")
+    def make(self, key: dict, **kwargs: Any) -> None:
+        """Compute and insert one key's rows: define it, or make_fetch, make_compute and make_insert."""
+        if not all(hasattr(self, m) for m in _TRIPARTITE):
+            raise NotImplementedError(
+                f"{type(self).__name__} must define make(self, key), or make_fetch, make_compute and make_insert, "
+                "to be populated."
+            )
+        fetch, compute, insert = (getattr(self, name) for name in _TRIPARTITE)
+        insert(key, *compute(key, *fetch(key, **kwargs)))
 
-    def _make_tripartite(self, key: dict) -> None:
-        fetched = self.make_fetch(key)
-        computed = self.make_compute(key, *fetched)
-        if not _same(self.make_fetch(key), fetched):
-            raise DataJointError(f"The inputs of {type(self).__name__} for {key} changed during make_compute.")
-        self.make_insert(key, *computed)
+    def _make_steps(self, key: dict, **kwargs: Any) -> Any:
+        """make_fetch, make_compute and make_insert as DataJoint's generator protocol."""
+        fetch, compute, insert = (getattr(self, name) for name in _TRIPARTITE)
+        fetched = fetch(key, **kwargs)
+        computed = yield fetched
+        if computed is None:
+            computed = compute(key, *fetched)
+            yield computed
+        insert(key, *computed)
+        yield
 
     def _jobs_to_do(self, restrictions: tuple) -> Any:
+        """``key_source & restrictions``, projected to its primary key."""
+        if self.is_restricted:
+            raise DataJointError(
+                "Cannot call populate on a restricted table. Instead, pass conditions to populate() as arguments."
+            )
         todo = self.key_source
         if isinstance(todo, type):
             todo = todo()
+        if not hasattr(todo, "_node"):
+            raise DataJointError(
+                f"key_source of {type(self).__name__} must be a table or a query, not {todo!r}."
+            )
+        missing = [name for name in todo.primary_key if name not in self.heading]
+        if missing:
+            raise DataJointError(
+                f"The populate target lacks attribute(s) {missing} of key_source's primary key."
+            )
         for restriction in restrictions:
             todo = todo & restriction
-        return todo.proj() - self
+        return todo.proj()
 
-    def populate(self, *restrictions: Any, keys: Any = None, suppress_errors: bool = False,
-                 return_exception_objects: bool = False, reserve_jobs: bool = False,
-                 order: str = "original", limit: int | None = None, max_calls: int | None = None,
-                 display_progress: bool = False, processes: int = 1, make_kwargs: dict | None = None,
-                 return_success_count: bool = True) -> dict:
-        """Call ``make`` for every key of ``key_source`` that has no row yet; returns a summary."""
+    def populate(
+        self,
+        *restrictions: Any,
+        keys: Any = None,
+        suppress_errors: bool = False,
+        return_exception_objects: bool = False,
+        reserve_jobs: bool = False,
+        order: str = "original",
+        limit: int | None = None,
+        max_calls: int | None = None,
+        display_progress: bool = False,
+        processes: int = 1,
+        make_kwargs: dict | None = None,
+        priority: int | None = None,
+        refresh: bool | None = None,
+        return_success_count: bool = True,
+    ) -> dict:
+        """Call ``make`` for every key of ``key_source`` (restricted) that has no row yet.
+
+        Returns ``{'success_count': n, 'error_list': [(key, message or exception), ...]}``.
+        ``keys``, ``order`` ('original', 'reverse', 'random') and ``limit`` are DataJoint 0.14's.
+        """
         if self.connection.in_transaction:
             raise DataJointError("populate() cannot run inside a transaction: commit or cancel it first.")
         if order not in ("original", "reverse", "random"):
-            raise DataJointError("populate order must be 'original', 'reverse' or 'random'.")
-        todo = keys if keys is not None else self._jobs_to_do(restrictions).keys(limit=limit)
-        todo = list(todo)
+            raise DataJointError(f"populate order must be 'original', 'reverse' or 'random', not {order!r}.")
+        jobs = self.jobs if reserve_jobs else None
+        if jobs is not None:
+            from .jobs import reserved_todo
+
+            todo = reserved_todo(self, jobs, restrictions, keys, limit, priority, refresh)
+        else:
+            todo = self._todo(restrictions, keys, limit)
         if order == "reverse":
             todo.reverse()
         elif order == "random":
             random.shuffle(todo)
-        if max_calls is not None:
-            todo = todo[:max_calls]
+        todo = todo[:max_calls] if max_calls is not None else todo
+        options: dict[str, Any] = {"suppress_errors": suppress_errors, "make_kwargs": make_kwargs or {}}
+        options.update(return_exception_objects=return_exception_objects, display_progress=display_progress)
+        options["jobs"] = jobs
         if processes > 1 and len(todo) > 1:
             from .parallel import populate_in_processes
 
-            return populate_in_processes(self, todo, processes, suppress_errors, return_exception_objects,
-                                         display_progress, make_kwargs or {})
-        return self._populate_keys(todo, suppress_errors, return_exception_objects, display_progress,
-                                   make_kwargs or {})
+            return populate_in_processes(self, todo, processes, **options)
+        return self._populate_keys(todo, **options)
 
-    def _populate_keys(self, todo: list, suppress_errors: bool, return_exception_objects: bool,
-                       display_progress: bool, make_kwargs: dict) -> dict:
-        success, errors = 0, []
+    def _todo(self, restrictions: tuple, keys: Any, limit: int | None) -> list[dict]:
+        if keys is None:
+            return (self._jobs_to_do(restrictions) - self).keys(limit=limit)
+        if hasattr(keys, "_node") or isinstance(keys, type):
+            keys = keys.keys()
+        return [dict(key) for key in keys][:limit]
+
+    def _populate_keys(
+        self, todo: list, *, suppress_errors: bool, display_progress: bool, **options: Any
+    ) -> dict:
+        runner: Callable[[dict], bool] = KeyRunner(self, options["make_kwargs"])
+        if options["jobs"] is not None:
+            from .jobs import ReservingRunner
+
+            runner = ReservingRunner(runner, options["jobs"])
+        success, error_list = 0, []
         if display_progress:
-            from tqdm.auto import tqdm
+            from tqdm import tqdm
 
             todo = tqdm(todo, desc=type(self).__name__)
         for key in todo:
             try:
-                if self._populate1(key, make_kwargs):
-                    success += 1
-            except (KeyboardInterrupt, SystemExit):
-                raise
+                success += runner(key)
             except Exception as error:
                 if not suppress_errors:
                     raise
-                errors.append((key, error if return_exception_objects else _error_message(error)))
-        return {"success_count": success, "error_list": errors}
+                error_list.append(
+                    (key, error if options["return_exception_objects"] else error_message(error))
+                )
+        return {"success_count": success, "error_list": error_list}
 
-    def _populate1(self, key: dict, make_kwargs: dict) -> bool:
-        context = _MakeContext(self)
-        token = _current.set(context)
-        try:
-            self.make(dict(key), **make_kwargs)
-        finally:
-            _current.reset(token)
-        return _flush(context, key)
+    @property
+    def jobs(self) -> Any:
+        """This table's jobs table (``~~name``, declared on first use): reservations, errors, progress."""
+        from .jobs import Jobs
+
+        return Jobs(self)
 
     def progress(self, *restrictions: Any, display: bool = True) -> tuple[int, int]:
-        """(remaining, total) keys of ``key_source``, printed when ``display``."""
-        source = self.key_source
-        for restriction in restrictions:
-            source = source & restriction
-        total = len(source)
-        remaining = len(source.proj() - self)
+        """(remaining, total) keys of ``key_source``; printed when ``display``."""
+        todo = self._jobs_to_do(restrictions)
+        total = len(todo)
+        remaining = len(todo - self)
         if display:
             done = total - remaining
             percent = 100.0 * done / total if total else 100.0
-            print(f"{type(self).__name__:<20} Completed {done} of {total} ({percent:.1f}%)")
+            now = datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+            print(f"{type(self).__name__:<20} Completed {done} of {total} ({percent:2.1f}%)   {now}")
         return remaining, total
 
 
-def _same(a: Any, b: Any) -> bool:
-    import numpy as np
-
-    try:
-        return bool(np.all([np.array_equal(x, y) for x, y in zip(a, b)])) and len(a) == len(b)
-    except Exception:
-        return False
-
-
-def _error_message(error: Exception) -> str:
+def error_message(error: BaseException) -> str:
+    """DataJoint's error_list text: ``'ClassName: message'`` (or just the class name)."""
     return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
-def format_stack(error: BaseException) -> str:
-    return "".join(traceback.format_exception(type(error), error, error.__traceback__))
-
-
-__all__ = ["AutoPopulate", "DuplicateError", "buffered_insert", "inside_make_of"]
+__all__ = ["AutoPopulate", "KeyRunner", "buffered_insert", "error_message", "inside_make_of", "same_values"]

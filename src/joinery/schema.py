@@ -19,9 +19,16 @@ from .settings import config
 class Schema:
     """A schema: ``schema = dj.Schema('tutorial')``, then ``@schema`` on table classes."""
 
-    def __init__(self, schema_name: str | None = None, context: dict | None = None, *,
-                 connection: Any = None, create_schema: bool = True, create_tables: bool | None = None,
-                 add_objects: dict | None = None):
+    def __init__(
+        self,
+        schema_name: str | None = None,
+        context: dict | None = None,
+        *,
+        connection: Any = None,
+        create_schema: bool = True,
+        create_tables: bool | None = None,
+        add_objects: dict | None = None,
+    ):
         self.database: str | None = None
         self.context = context
         self.connection = connection
@@ -32,7 +39,9 @@ class Schema:
         if schema_name is not None:
             self.activate(schema_name)
 
-    def activate(self, schema_name: str, *, connection: Any = None, create_schema: bool | None = None) -> None:
+    def activate(
+        self, schema_name: str, *, connection: Any = None, create_schema: bool | None = None
+    ) -> None:
         """Bind to the database schema ``schema_name`` (creating it if allowed)."""
         from .connect import conn
 
@@ -101,7 +110,9 @@ class Schema:
         graph.load(force=True)
         import networkx as nx
 
-        ordered = [n for n in nx.topological_sort(graph.graph) if graph.graph.nodes[n]["schema"] == self.database]
+        ordered = [
+            n for n in nx.topological_sort(graph.graph) if graph.graph.nodes[n]["schema"] == self.database
+        ]
         return [graph.graph.nodes[n]["table"] for n in ordered]
 
     def drop(self, prompt: bool | None = None, force: bool = False) -> None:
@@ -114,11 +125,28 @@ class Schema:
             return
         connection = self.connection
         tables = self.list_tables()
-        for table in reversed(tables):
-            drop_quick(FreeTable(connection, connection.dialect.table_ref(self.database, table)))
-        connection.catalog.forget_schema(self.database)
+        with connection.atomic():  # all tables go, or (a table elsewhere still refers to one) none
+            for table in reversed(tables):
+                drop_quick(FreeTable(connection, connection.dialect.table_ref(self.database, table)))
+            connection.catalog.forget_schema(self.database)
         connection.dependencies.clear()
         connection.schemas.pop(self.database, None)
+
+    @property
+    def jobs(self) -> list:
+        """The jobs tables of this schema's Computed and Imported tables that have one (declared on first use)."""
+        self._require_active()
+        from .jobs import Jobs, jobs_table_name
+        from .tables import FreeTable
+
+        tables = self.list_tables()
+        present = set(tables)
+        dialect = self.connection.dialect
+        return [
+            Jobs(FreeTable(self.connection, dialect.table_ref(self.database, name)))
+            for name in tables
+            if name.startswith("_") and "__" not in name.lstrip("_") and jobs_table_name(name) in present
+        ]
 
     @property
     def exists(self) -> bool:
@@ -146,7 +174,8 @@ def _parts_of(cls: type) -> list[tuple[str, type]]:
     from .tiers import Part
 
     return [
-        (name, value) for name, value in vars(cls).items()
+        (name, value)
+        for name, value in vars(cls).items()
         if isinstance(value, type) and issubclass(value, Part)
     ]
 

@@ -78,14 +78,32 @@ class Table(QueryExpression):
 
     # -- writing (insert.py, delete.py) ------------------------------------------------------
 
-    def insert(self, rows: Any, replace: bool = False, skip_duplicates: bool = False,
-               ignore_extra_fields: bool = False, allow_direct_insert: bool | None = None,
-               chunk_size: int | None = None) -> None:
-        """Insert rows: dicts, sequences, a record array, a DataFrame or a query."""
-        from .insert import insert_rows
+    def insert(
+        self,
+        rows: Any,
+        replace: bool = False,
+        skip_duplicates: bool = False,
+        ignore_extra_fields: bool = False,
+        allow_direct_insert: bool | None = None,
+        chunk_size: int | None = None,
+    ) -> None:
+        """Insert rows: dicts, sequences, a record array, a DataFrame or a query.
 
-        insert_rows(self, rows, replace=replace, skip_duplicates=skip_duplicates,
-                    ignore_extra_fields=ignore_extra_fields, allow_direct_insert=allow_direct_insert)
+        All rows are written in one transaction; with ``chunk_size``, each chunk
+        of that many rows is its own transaction (as in DataJoint).
+        """
+        from .insert import insert_chunks, insert_rows
+
+        options = {
+            "replace": replace,
+            "skip_duplicates": skip_duplicates,
+            "ignore_extra_fields": ignore_extra_fields,
+            "allow_direct_insert": allow_direct_insert,
+        }
+        if chunk_size is None:
+            insert_rows(self, rows, **options)
+        else:
+            insert_chunks(self, rows, chunk_size, **options)
 
     def insert1(self, row: Any, **kwargs: Any) -> None:
         """Insert one row (a dict, a sequence or a record)."""
@@ -97,8 +115,9 @@ class Table(QueryExpression):
 
         update_row(self, row)
 
-    def delete(self, transaction: bool = True, prompt: bool | None = None,
-               part_integrity: str = "enforce") -> int:
+    def delete(
+        self, transaction: bool = True, prompt: bool | None = None, part_integrity: str = "enforce"
+    ) -> int:
         """Delete the rows of this (restricted) table and, first, every row that depends on them."""
         from .delete import cascade_delete
 
@@ -111,11 +130,11 @@ class Table(QueryExpression):
         count = delete_quick(self)
         return count if get_count else None
 
-    def drop(self, prompt: bool | None = None) -> None:
-        """Drop this table and every table that depends on it."""
+    def drop(self, prompt: bool | None = None, part_integrity: str = "enforce") -> None:
+        """Drop this table and every table that depends on it (a part table only with its master)."""
         from .delete import drop_tables
 
-        drop_tables(self, prompt=prompt)
+        drop_tables(self, prompt=prompt, part_integrity=part_integrity)
 
     def drop_quick(self) -> None:
         """Drop this table only (fails if other tables depend on it)."""
@@ -158,7 +177,8 @@ class Table(QueryExpression):
         graph.load()
         prefix = self.table_name + "__"
         names = [
-            name for name in graph.graph.successors(self.full_table_name)
+            name
+            for name in graph.graph.successors(self.full_table_name)
             if graph.graph.nodes[name]["schema"] == self.database
             and graph.graph.nodes[name]["table"].startswith(prefix)
         ]

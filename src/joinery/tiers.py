@@ -18,7 +18,45 @@ from .tables import Table
 
 #: methods and properties that, read on a table class, are read on a new instance
 FORWARDED = frozenset(
-    ["insert", "insert1", "update1", "delete", "delete_quick", "drop", "drop_quick", "fetch", "fetch1", "to_arrays", "to_dicts", "to_pandas", "keys", "head", "tail", "proj", "aggr", "aggregate", "join", "extend", "restrict", "describe", "populate", "progress", "parents", "children", "ancestors", "descendants", "parts", "heading", "primary_key", "full_table_name", "make_sql", "preview", "key_source", "jobs", "is_declared"]
+    [
+        "insert",
+        "insert1",
+        "update1",
+        "delete",
+        "delete_quick",
+        "drop",
+        "drop_quick",
+        "fetch",
+        "fetch1",
+        "to_arrays",
+        "to_dicts",
+        "to_pandas",
+        "keys",
+        "head",
+        "tail",
+        "proj",
+        "aggr",
+        "aggregate",
+        "join",
+        "extend",
+        "restrict",
+        "describe",
+        "populate",
+        "progress",
+        "parents",
+        "children",
+        "ancestors",
+        "descendants",
+        "parts",
+        "heading",
+        "primary_key",
+        "full_table_name",
+        "make_sql",
+        "preview",
+        "key_source",
+        "jobs",
+        "is_declared",
+    ]
 )
 
 
@@ -120,18 +158,3 @@ class Part(UserTable):
     @property
     def _allows_direct_insert(self) -> bool:  # type: ignore[override]
         return bool(getattr(self.master, "_allows_direct_insert", True))
-
-    def delete(self, transaction: bool = True, prompt: bool | None = None, part_integrity: str = "enforce") -> int:
-        from .errors import DataJointError
-
-        if part_integrity == "enforce" and self.is_restricted is False and len(self.master()):
-            raise DataJointError(
-                f"Cannot delete from the part table {type(self).__name__} alone: its rows belong to the master "
-                f"{self.master.__name__}. Delete from the master, or pass part_integrity='ignore'."
-            )
-        return super().delete(transaction=transaction, prompt=prompt, part_integrity=part_integrity)
-
-    def drop(self, prompt: bool | None = None) -> None:
-        from .errors import DataJointError
-
-        raise DataJointError(f"Cannot drop the part table {type(self).__name__} alone: drop its master.")

@@ -11,6 +11,7 @@ import decimal
 import os
 import subprocess
 import sys
+import time
 import uuid
 import warnings
 
@@ -213,7 +214,17 @@ def test_defaults_fill_omitted_attributes(schema):
     assert not Settings.heading["level"].nullable
 
 
-def test_current_timestamp_default_records_the_insert_time(schema):
+@pytest.fixture
+def tokyo_time(monkeypatch):
+    """Run in a time zone far from UTC, so that local time and UTC differ by hours."""
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_current_timestamp_default_records_the_local_insert_time(schema, tokyo_time):
     @schema
     class Event(dj.Manual):
         definition = """
@@ -223,16 +234,18 @@ def test_current_timestamp_default_records_the_insert_time(schema):
         modified = CURRENT_TIMESTAMP : datetime
         """
 
-    before = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    before = dt.datetime.now().replace(microsecond=0)
     Event.insert1({"event_id": 1})
-    after = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) + dt.timedelta(seconds=1)
-    created, modified = Event.fetch1("created", "modified")
-    local_slack = dt.timedelta(hours=14)  # the database may record local or UTC time
-    for value in (created, modified):
-        assert isinstance(value, dt.datetime)
-        assert before - local_slack <= value <= after + local_slack
-    Event.insert1({"event_id": 2, "created": dt.datetime(2000, 1, 1)})
-    assert (Event & {"event_id": 2}).fetch1("created") == dt.datetime(2000, 1, 1)
+    Event.insert1({"event_id": 2, "created": None})
+    after = dt.datetime.now() + dt.timedelta(seconds=1)
+    for row in Event.fetch(as_dict=True):
+        for value in (row["created"], row["modified"]):
+            assert isinstance(value, dt.datetime)
+            assert before <= value <= after
+    Event.insert1({"event_id": 3, "created": dt.datetime(2000, 1, 1)})
+    assert (Event & {"event_id": 3}).fetch1("created") == dt.datetime(2000, 1, 1)
+    assert Event.heading["created"].default == "CURRENT_TIMESTAMP"
+    assert "created = CURRENT_TIMESTAMP : timestamp" in Event.describe()
 
 
 # -- comments --------------------------------------------------------------------------
@@ -392,6 +405,20 @@ def test_renamed_foreign_keys_reference_the_same_parent_twice(schema):
     described = Synapse.describe()
     assert "-> Neuron.proj(pre='neuron_id')" in described.replace('"', "'")
     assert "-> Neuron.proj(post='neuron_id')" in described.replace('"', "'")
+
+
+def test_renaming_an_attribute_the_parent_lacks_is_refused(schema, subject):
+    Subject = subject  # noqa: F841
+    with pytest.raises(errors.DataJointError) as info:
+
+        @schema
+        class Pairing(dj.Manual):
+            definition = """
+            -> Subject.proj(first='subjectid')
+            """
+
+    assert "Pairing" in str(info.value)
+    assert "subjectid" in str(info.value)
 
 
 def test_foreign_key_to_a_missing_class_names_table_and_line(schema):
@@ -687,6 +714,26 @@ def test_redeclaring_with_a_changed_definition_warns_and_keeps_the_data(schema):
     assert Subject.fetch1() == {"subject_id": 1, "name": "ann"}
 
 
+def test_changed_nullability_is_reported(schema):
+    @schema
+    class Probe(dj.Manual):
+        definition = """
+        probe : int16
+        ---
+        depth : float32
+        """
+
+    with pytest.warns(UserWarning, match="nullable"):
+
+        @schema
+        class Probe(dj.Manual):  # noqa: F811
+            definition = """
+            probe : int16
+            ---
+            depth = null : float32
+            """
+
+
 def test_changed_key_or_type_is_reported(schema):
     @schema
     class Probe(dj.Manual):
@@ -820,7 +867,7 @@ def test_heading_lists_attributes_with_their_types(schema):
     assert heading.primary_key == ["trial"]
     assert heading.secondary_attributes == ["start", "outcome"]
     assert [heading[name].type.core for name in heading.names] == ["int32", "float64", "enum('hit','miss')"]
-    shown = repr(heading)
+    shown = " ".join(repr(heading).split())
     assert "trial : int32" in shown
     assert "outcome : enum('hit','miss')" in shown
 
@@ -861,7 +908,13 @@ def _run_script(cwd, env_extra=None, script=_SCRIPT):
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJ_")}
     env.update(env_extra or {})
     result = subprocess.run(
-        [sys.executable, "-c", script], cwd=cwd, env=env, capture_output=True, text=True, timeout=60, check=False
+        [sys.executable, "-c", script],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()

@@ -61,6 +61,9 @@ def test_blob_tutorial_runs_end_to_end(connection, no_network, capsys):
     assert len(Image()) == 2
     assert Image.to_arrays("image_name").tolist() == ["Hubble Deep Field", "Cell"]
     assert "<blob>" in repr(Image()) or "=BLOB=" in repr(Image())
+    # the plotting cell iterates over the table
+    shapes = [(row["image_name"], row["image"].shape) for row in Image()]
+    assert shapes == [("Hubble Deep Field", (872, 1000)), ("Cell", (660, 550))]
 
     @schema
     class DetectionParams(dj.Lookup):
@@ -105,10 +108,15 @@ def test_blob_tutorial_runs_end_to_end(connection, no_network, capsys):
             img = (Image & key).fetch1("image")
             params = (DetectionParams & key).fetch1()
             blobs = blob_doh(
-                img, min_sigma=params["min_sigma"], max_sigma=params["max_sigma"], threshold=params["threshold"]
+                img,
+                min_sigma=params["min_sigma"],
+                max_sigma=params["max_sigma"],
+                threshold=params["threshold"],
             )
             self.insert1({**key, "num_blobs": len(blobs)})
-            self.Blob.insert([{**key, "blob_idx": i, "x": x, "y": y, "radius": r} for i, (x, y, r) in enumerate(blobs)])
+            self.Blob.insert(
+                [{**key, "blob_idx": i, "x": x, "y": y, "radius": r} for i, (x, y, r) in enumerate(blobs)]
+            )
 
     mermaid = dj.Diagram(schema).make_mermaid()
     assert all(name in mermaid for name in ("Image", "DetectionParams", "Detection"))
@@ -131,7 +139,7 @@ def test_blob_tutorial_runs_end_to_end(connection, no_network, capsys):
         assert len(x) == len(y) == len(r) == num_blobs
         assert img.ndim == 2
         if num_blobs:
-            assert 0 <= x.min() and x.max() < img.shape[0] and 0 <= y.min() and y.max() < img.shape[1]
+            assert x.min() >= 0 and x.max() < img.shape[0] and y.min() >= 0 and y.max() < img.shape[1]
     assert name == "Cell"
 
     few = Detection & "num_blobs < 300"
@@ -160,8 +168,13 @@ def test_blob_tutorial_runs_end_to_end(connection, no_network, capsys):
         -> Detection
         """
 
-    SelectedDetection.insert([{"image_id": 1, "params_id": 3}, {"image_id": 2, "params_id": 1}], skip_duplicates=True)
-    assert SelectedDetection().to_dicts() == [{"image_id": 1, "params_id": 3}, {"image_id": 2, "params_id": 1}]
+    SelectedDetection.insert(
+        [{"image_id": 1, "params_id": 3}, {"image_id": 2, "params_id": 1}], skip_duplicates=True
+    )
+    assert SelectedDetection().to_dicts() == [
+        {"image_id": 1, "params_id": 3},
+        {"image_id": 2, "params_id": 1},
+    ]
     assert "SelectedDetection" in dj.Diagram(schema).make_mermaid()
 
     # populate is idempotent: nothing left to compute

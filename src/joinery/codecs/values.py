@@ -65,8 +65,17 @@ def _json_default(value: Any) -> Any:
     raise TypeError
 
 
+def _is_missing_time(value: Any) -> bool:
+    """pandas' NaT and numpy's NaT: a missing date, stored as NULL."""
+    if isinstance(value, np.datetime64):
+        return bool(np.isnat(value))
+    return isinstance(value, dt.date) and value != value  # NaT is not equal to itself
+
+
 def _date_in(attribute: Attribute) -> Adapter:
-    def encode(value: Any) -> str:
+    def encode(value: Any) -> str | None:
+        if _is_missing_time(value):
+            return None
         if isinstance(value, dt.datetime):
             return value.date().isoformat()
         if isinstance(value, dt.date):
@@ -83,22 +92,39 @@ def _date_in(attribute: Attribute) -> Adapter:
     return encode
 
 
+def _round_fraction(value: dt.datetime, digits: int) -> dt.datetime:
+    """Round to ``digits`` decimals of a second, half up, as MySQL stores ``datetime(digits)``."""
+    unit = 10 ** (6 - digits)
+    steps = (value.microsecond + unit // 2) // unit
+    return value.replace(microsecond=0) + dt.timedelta(microseconds=steps * unit)
+
+
 def _datetime_in(attribute: Attribute) -> Adapter:
-    def encode(value: Any) -> str:
+    digits = attribute.type.precision or 0
+
+    def as_datetime(value: Any) -> dt.datetime:
         if isinstance(value, np.datetime64):
             value = value.astype("datetime64[us]").item()
         if isinstance(value, dt.datetime):
-            return value.isoformat(sep=" ")
+            return value
         if isinstance(value, dt.date):
-            return dt.datetime(value.year, value.month, value.day).isoformat(sep=" ")
+            return dt.datetime(value.year, value.month, value.day)
         if isinstance(value, str):
             if value.strip().upper() == "CURRENT_TIMESTAMP":
-                return dt.datetime.now().replace(microsecond=0).isoformat(sep=" ")
+                return dt.datetime.now()
             try:
-                return dt.datetime.fromisoformat(value.strip()).isoformat(sep=" ")
+                return dt.datetime.fromisoformat(value.strip())
             except ValueError:
                 pass
         raise _fail(attribute, value, "a datetime or a 'YYYY-MM-DD HH:MM:SS' string")
+
+    def encode(value: Any) -> str | None:
+        if _is_missing_time(value):
+            return None
+        value = as_datetime(value)
+        if value.microsecond:
+            value = _round_fraction(value, digits)
+        return value.isoformat(sep=" ")
 
     return encode
 
@@ -127,8 +153,19 @@ def _decimal_in(attribute: Attribute) -> Adapter:
             number = decimal.Decimal(str(value))
         except decimal.InvalidOperation:
             raise _fail(attribute, value, "a number") from None
+        if not number.is_finite():
+            raise _fail(attribute, value, "a finite number")
         scale = attribute.type.scale or 0
-        return str(number.quantize(decimal.Decimal(1).scaleb(-scale)))
+        try:
+            rounded = number.quantize(decimal.Decimal(1).scaleb(-scale), rounding=decimal.ROUND_HALF_UP)
+        except decimal.InvalidOperation:
+            raise _fail(attribute, value, f"a number that fits {attribute.type.core}") from None
+        precision = attribute.type.precision
+        if precision is not None and rounded.adjusted() >= precision - scale:
+            raise _fail(attribute, value, f"at most {precision - scale} digits before the decimal point")
+        if attribute.type.unsigned and rounded < 0:
+            raise _fail(attribute, value, "a number >= 0")
+        return str(rounded)
 
     return encode
 

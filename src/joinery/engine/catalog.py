@@ -91,7 +91,9 @@ class SQLiteCatalog:
 
     def table_exists(self, schema: str, table: str) -> bool:
         return bool(
-            self._rows("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (f"{schema}.{table}",))
+            self._rows(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (f"{schema}.{table}",)
+            )
         )
 
     def _comments(self, schema: str, table: str) -> dict[str, str]:
@@ -133,9 +135,7 @@ class SQLiteCatalog:
         for fk_rows in grouped.values():
             fk_rows.sort(key=lambda r: r[1])
             parent_schema, parent_table = fk_rows[0][2].split(".", 1)
-            result.append(
-                ForeignKeyInfo(parent_schema, parent_table, tuple((r[3], r[4]) for r in fk_rows))
-            )
+            result.append(ForeignKeyInfo(parent_schema, parent_table, tuple((r[3], r[4]) for r in fk_rows)))
         return result
 
     def indexes(self, schema: str, table: str) -> list[tuple[tuple[str, ...], bool]]:
@@ -154,7 +154,9 @@ class SQLiteCatalog:
         result = []
         for (name,) in names:
             if name in unique_of:
-                cols = tuple(r[2] for r in self._rows(f"PRAGMA index_info({self.connection.dialect.quote(name)})"))
+                cols = tuple(
+                    r[2] for r in self._rows(f"PRAGMA index_info({self.connection.dialect.quote(name)})")
+                )
                 result.append((cols, unique_of[name]))
         return result
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from .. import errors
@@ -34,6 +34,7 @@ class Connection:
         self._raw: Any = None
         self._pid = -1
         self._in_transaction = False
+        self._savepoints = 0
         self.schemas: dict[str, Any] = {}
         from ..dependencies import Dependencies
         from .catalog import SQLiteCatalog
@@ -68,7 +69,9 @@ class Connection:
         return self._raw is not None
 
     def __repr__(self) -> str:
-        target = self.settings.get("path") if self.settings["backend"] == "sqlite" else self.settings.get("host")
+        target = (
+            self.settings.get("path") if self.settings["backend"] == "sqlite" else self.settings.get("host")
+        )
         return f"joinery connection to {self.settings['backend']} at {target}"
 
     # -- statements ------------------------------------------------------------
@@ -112,10 +115,8 @@ class Connection:
     def cancel_transaction(self) -> None:
         """Roll back the open transaction."""
         self._in_transaction = False
-        try:
+        with suppress(sqlite3.Error):
             self.raw.execute("ROLLBACK")
-        except sqlite3.Error:
-            pass
 
     @property
     def transaction(self):
@@ -134,12 +135,32 @@ class Connection:
 
     @contextmanager
     def atomic(self) -> Iterator[Connection]:
-        """A transaction for joinery's own multi-statement writes; joins an open one."""
-        if self._in_transaction:
-            yield self
+        """A transaction for joinery's own multi-statement writes: all of them, or none.
+
+        Inside an open transaction it becomes a savepoint, so a failed insert
+        leaves nothing behind while the user's earlier writes stay pending.
+        """
+        if not self._in_transaction:
+            with self._transaction():
+                yield self
             return
-        with self._transaction():
+        self._savepoints += 1
+        name = f"joinery_{self._savepoints}"
+        self.query(f"SAVEPOINT {name}")
+        try:
             yield self
+        except BaseException:
+            self._rollback_to(name)
+            raise
+        finally:
+            self._savepoints -= 1
+        self.query(f"RELEASE SAVEPOINT {name}")
+
+    def _rollback_to(self, savepoint: str) -> None:
+        # if the transaction itself is gone, its owner's rollback reports that
+        with suppress(sqlite3.Error):
+            self.raw.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
+            self.raw.execute(f"RELEASE SAVEPOINT {savepoint}")
 
 
 def _dialect_name(backend: str) -> str:

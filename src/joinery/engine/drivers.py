@@ -72,6 +72,5 @@ def open_driver(settings: dict[str, Any]) -> Any:
     from ..errors import DataJointError
 
     raise DataJointError(
-        f"The {backend!r} backend is not available in this version of joinery; "
-        "use database.backend='sqlite'."
+        f"The {backend!r} backend is not available in this version of joinery; use database.backend='sqlite'."
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Sequence
 
 from .. import errors
 
@@ -23,6 +24,7 @@ _SQLITE_RULES: tuple[tuple[str, type[errors.DataJointError], str], ...] = (
     ("NOT NULL constraint failed", errors.IntegrityError, "A non-nullable attribute received NULL"),
     ("CHECK constraint failed", errors.DataTypeError, "A value does not fit its attribute's declared type"),
     ("cannot store", errors.DataTypeError, "A value has the wrong type for its attribute"),
+    ("Error binding parameter", errors.DataTypeError, "A value has a type the database cannot store"),
     ("no such table", errors.MissingTableError, "The table does not exist"),
     ("no such column", errors.UnknownAttributeError, "Unknown attribute"),
     ("syntax error", errors.QuerySyntaxError, "SQL syntax error"),
@@ -41,12 +43,20 @@ def translate_sqlite(error: sqlite3.Error, sql: str = "") -> Exception:
     return error
 
 
-def constraint_column(error: Exception) -> str | None:
-    """The column an SQLite constraint message names (``t.col`` -> ``col``), if any."""
-    match = re.search(r"constraint failed: (\S+)", str(error))
-    if not match:
-        return None
-    return match.group(1).rsplit(".", 1)[-1].rstrip(")")
+def constraint_column(error: Exception, names: Sequence[str] = ()) -> str | None:
+    """The column an SQLite error message names (``t.col`` -> ``col``), if any.
+
+    ``names`` are the statement's columns in parameter order, to name the column
+    of an "Error binding parameter N" message.
+    """
+    message = str(error)
+    match = re.search(r"(?:constraint failed: |value in \w+ column )([^\s,)]+)", message)
+    if match:
+        return match.group(1).rsplit(".", 1)[-1].strip('"')
+    match = re.search(r"Error binding parameter :?(\d+)", message)
+    if match and 0 < int(match.group(1)) <= len(names):
+        return names[int(match.group(1)) - 1]
+    return None
 
 
 def _shorten(sql: str, limit: int = 300) -> str:

@@ -96,23 +96,33 @@ class Heading:
 
     @cached_property
     def non_blobs(self) -> list[str]:
-        return [a.name for a in self.attributes.values() if not a.is_blob]
+        """Attributes a preview shows by value: neither large objects nor JSON (as in DataJoint)."""
+        return [a.name for a in self.attributes.values() if not (a.is_blob or a.type.category == "json")]
 
     @cached_property
     def as_dtype(self) -> np.dtype:
         """A structured dtype with one field per attribute."""
         return np.dtype([(a.name, a.dtype) for a in self.attributes.values()])
 
+    @cached_property
+    def memo(self) -> dict:
+        """A cache for what upper layers derive from this (immutable) heading, e.g. decoders."""
+        return {}
+
     def select(self, names: Iterable[str]) -> Heading:
         """The attributes named, in the order given."""
         return Heading(self.attributes[n] for n in names)
 
     def __repr__(self) -> str:
+        """The attributes in definition layout (DataJoint's): key, ``---``, the others."""
         lines = []
+        in_key = True
         for attr in self.attributes.values():
-            default = "" if attr.default is None and not attr.nullable else f"={attr.default or 'null'}"
-            comment = f"  # {attr.comment}" if attr.comment else ""
-            lines.append(f"{attr.name}{default} : {attr.type.core}{comment}")
-            if attr.in_key and not any(a.in_key for a in list(self.attributes.values())[len(lines) :]):
+            if in_key and not attr.in_key:
                 lines.append("---")
-        return "\n".join(lines)
+                in_key = False
+            default = "null" if attr.nullable else attr.default
+            name = attr.name if default is None else f"{attr.name}={default}"
+            kind = attr.type.core + (" auto_increment" if attr.auto_increment else "")
+            lines.append(f"{name:<20} : {kind:<28} # {attr.comment}".rstrip())
+        return "\n".join(lines) + "\n"

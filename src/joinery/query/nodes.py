@@ -42,7 +42,8 @@ class ProjectNode(Node):
 
     ``columns`` pairs each output name with its origin: ``('attr', name)`` for an
     attribute of ``source`` (possibly renamed), ``('sql', fragment)`` for an
-    expression written by the user in DataJoint's SQL flavour.
+    expression written by the user in DataJoint's SQL flavour, ``('null', '')``
+    for a NULL placeholder (the missing side of a union).
     """
 
     source: Node
@@ -75,8 +76,21 @@ class AggregateNode(Node):
 
 
 @dataclass(frozen=True, eq=False)
+class GroupNode(Node):
+    """Aggregates of ``source`` per distinct value of the attributes ``by`` (``dj.U(...).aggr``).
+
+    With no ``by`` the whole of ``source`` is one group: exactly one row, even
+    when ``source`` is empty.
+    """
+
+    source: Node
+    by: tuple[str, ...]
+    computed: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, eq=False)
 class UnionNode(Node):
-    """Rows in either ``left`` or ``right`` (same heading)."""
+    """Rows in either ``left`` or ``right``; both sides provide every attribute of the heading."""
 
     left: Node
     right: Node

@@ -32,7 +32,9 @@ class Top:
     """The first ``limit`` rows in ``order_by`` order, skipping ``offset`` rows.
 
     ``order_by`` is an attribute name, a list of them, or ``'KEY'``; each may end
-    in `` DESC``. ``limit=None`` keeps every row (useful with ``offset``).
+    in `` DESC``. ``order_by=None`` keeps the order of a ``Top`` applied just
+    before (primary-key order otherwise). ``limit=None`` keeps every row (useful
+    with ``offset``).
 
     >>> Top(5, 'score DESC').limit
     5
@@ -47,11 +49,11 @@ class Top:
 
         if self.limit is not None and (not isinstance(self.limit, int) or self.limit < 0):
             raise DataJointError(f"Top limit must be a non-negative integer or None, not {self.limit!r}.")
+        if self.offset is None:
+            object.__setattr__(self, "offset", 0)
         if not isinstance(self.offset, int) or self.offset < 0:
             raise DataJointError(f"Top offset must be a non-negative integer, not {self.offset!r}.")
         if isinstance(self.order_by, str):
             object.__setattr__(self, "order_by", (self.order_by,))
-        elif self.order_by is None:
-            object.__setattr__(self, "order_by", ("KEY",))
-        else:
+        elif self.order_by is not None:
             object.__setattr__(self, "order_by", tuple(self.order_by))

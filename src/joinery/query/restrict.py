@@ -25,8 +25,12 @@ FALSE = c.Always(False)
 
 def make_condition(heading: Heading, restriction: Any) -> c.Condition:
     """The condition ``restriction`` means for a query with ``heading``."""
+    if type(restriction) is dict:  # the common case first: populate() restricts by key dicts
+        return _from_mapping(heading, restriction)
     if isinstance(restriction, c.Condition):
         return restriction
+    if isinstance(restriction, type) and hasattr(restriction, "_node"):
+        restriction = restriction()  # a table class stands for its table (inside lists, AndList, Not)
     if isinstance(restriction, (bool, np.bool_)):
         return TRUE if restriction else FALSE
     if isinstance(restriction, str):
@@ -38,6 +42,11 @@ def make_condition(heading: Heading, restriction: Any) -> c.Condition:
         return negate(make_condition(heading, restriction.restriction))
     if isinstance(restriction, AndList):
         return conjunction([make_condition(heading, item) for item in restriction])
+    return _from_rows(heading, restriction)
+
+
+def _from_rows(heading: Heading, restriction: Any) -> c.Condition:
+    """A query, a record array, a DataFrame or a collection: rows, any of which may match."""
     if hasattr(restriction, "_node"):
         return _from_query(heading, restriction._node)
     if isinstance(restriction, np.ndarray) and restriction.dtype.names:
@@ -83,8 +92,11 @@ def disjunction(items: list[c.Condition]) -> c.Condition:
 
 
 def _from_mapping(heading: Heading, mapping: Mapping) -> c.Condition:
-    items = tuple((name, _scalar(value)) for name, value in mapping.items() if name in heading)
-    return c.Equals(items) if items else TRUE
+    items = []
+    for name, value in mapping.items():
+        if name in heading:
+            items.append((name, value.item() if isinstance(value, np.generic) else value))
+    return c.Equals(tuple(items)) if items else TRUE
 
 
 def _scalar(value: Any) -> Any:

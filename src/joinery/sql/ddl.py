@@ -42,7 +42,7 @@ def column_comment(dialect: Dialect, attribute: Attribute) -> str:
 
     A legacy native spelling (``time``, ``longblob``) goes without the prefix
     where the column's own type says it (MySQL). Where the native column type is
-    lossy (SQLite's INTEGER/TEXT/BLOB), the declared type is always recorded:
+    lossy (SQLite's INT/TEXT/BLOB), the declared type is always recorded:
     without it a ``time`` column would read back as text.
     """
     keeps_native = not dialect.extra.get("lossy_native_types", False)
@@ -51,32 +51,41 @@ def column_comment(dialect: Dialect, attribute: Attribute) -> str:
     return f":{attribute.type.core}:{attribute.comment}"
 
 
-def _default_sql(attribute: Attribute) -> str:
-    default = attribute.default
-    if default is None:
-        return " DEFAULT NULL" if attribute.nullable else ""
+def default_expression(dialect: Dialect, default: str) -> str:
+    """The SQL of a default as declared or read back from the catalog (``CURRENT_TIMESTAMP``, ``'raw'``, ``5``).
+
+    ``CURRENT_TIMESTAMP`` becomes the dialect's spelling of the local time now,
+    the time the database server (MySQL) or this machine (SQLite) shows.
+    """
     upper = default.upper()
     if upper.startswith("CURRENT_TIMESTAMP"):
-        return " DEFAULT CURRENT_TIMESTAMP"
+        return dialect.extra.get("current_timestamp", "CURRENT_TIMESTAMP")
     if upper in ("TRUE", "FALSE"):
-        return " DEFAULT " + ("1" if upper == "TRUE" else "0")
-    if default[:1] in ("'", '"'):
-        inner = default[1:-1].replace("'", "''")
-        return f" DEFAULT '{inner}'"
-    return f" DEFAULT {default}"
+        return "1" if upper == "TRUE" else "0"
+    if default[:1] == '"':
+        return "'" + default[1:-1].replace("'", "''") + "'"
+    return default
+
+
+def _default_sql(dialect: Dialect, attribute: Attribute) -> str:
+    if attribute.default is None:
+        return " DEFAULT NULL" if attribute.nullable else ""
+    return f" DEFAULT {default_expression(dialect, attribute.default)}"
 
 
 def _column(dialect: Dialect, attribute: Attribute, inline_key: bool) -> str:
     name = dialect.quote(attribute.name)
     parts = [name, dialect.native_type(attribute.type)]
     if inline_key:
-        parts.append("PRIMARY KEY AUTOINCREMENT")
+        # SQLite numbers rows only for a column declared exactly `INTEGER PRIMARY KEY`
+        parts = [name, "INTEGER PRIMARY KEY AUTOINCREMENT"]
     if not attribute.nullable:
         parts.append("NOT NULL")
-    sql = " ".join(parts) + _default_sql(attribute)
+    sql = " ".join(parts) + _default_sql(dialect, attribute)
     check = dialect.check_constraint(name, attribute.type)
     if check:
-        sql += f" CHECK ({check})"
+        # named after the column, so that a refused value's error names its attribute
+        sql += f" CONSTRAINT {name} CHECK ({check})"
     return sql
 
 
@@ -85,7 +94,9 @@ def create_table(dialect: Dialect, decl: Declaration) -> tuple[list[str], dict[s
     quote = dialect.quote
     key = [a.name for a in decl.attributes if a.in_key]
     if not key:
-        raise DataJointError(f"Table `{decl.table}` has no primary key: declare at least one attribute above `---`.")
+        raise DataJointError(
+            f"Table `{decl.table}` has no primary key: declare at least one attribute above `---`."
+        )
     auto = [a for a in decl.attributes if a.auto_increment]
     if auto and (len(key) != 1 or auto[0].name != key[0] or auto[0].type.category != "int"):
         raise DataJointError(
@@ -102,7 +113,11 @@ def create_table(dialect: Dialect, decl: Declaration) -> tuple[list[str], dict[s
             f"({parent}) ON UPDATE CASCADE ON DELETE RESTRICT"
         )
     suffix = " STRICT" if dialect.strict_tables else ""
-    statements = [f"CREATE TABLE {dialect.table_ref(decl.schema, decl.table)} (\n  " + ",\n  ".join(columns) + f"\n){suffix}"]
+    statements = [
+        f"CREATE TABLE {dialect.table_ref(decl.schema, decl.table)} (\n  "
+        + ",\n  ".join(columns)
+        + f"\n){suffix}"
+    ]
     indexes = list(decl.indexes) + [
         (tuple(c for c, _ in fk.pairs), True) for fk in decl.foreign_keys if fk.unique
     ]

@@ -12,9 +12,11 @@ from __future__ import annotations
 from ...definition.spec import TypeSpec
 from .base import Dialect
 
+# "INT", not "INTEGER": a one-column `INTEGER PRIMARY KEY` is SQLite's rowid, which silently
+# numbers a NULL key instead of refusing it. Only auto_increment keys are declared INTEGER.
 _STORAGE = {
-    "int": "INTEGER",
-    "bool": "INTEGER",
+    "int": "INT",
+    "bool": "INT",
     "float": "REAL",
     "decimal": "TEXT",
     "string": "TEXT",
@@ -74,6 +76,10 @@ SQLITE = Dialect(
     strict_tables=True,
     begin_write="BEGIN IMMEDIATE",
     unbounded_limit="-1",
-    # INTEGER/TEXT/BLOB cannot tell `time` from `text`: keep every declared type in the comment
-    extra={"lossy_native_types": True},
+    # INT/TEXT/BLOB cannot tell `time` from `text`: keep every declared type in the comment
+    extra={
+        "lossy_native_types": True,
+        # SQLite's CURRENT_TIMESTAMP is UTC; MySQL's is the server's local time, and so is ours
+        "current_timestamp": "(datetime('now', 'localtime'))",
+    },
 )

@@ -1,0 +1,410 @@
+"""The jobs table of an auto-populated table: reservations, errors and progress.
+
+Layer: beside ``populate.py``, above ``tables.py``. ``populate(reserve_jobs=True)``
+asks this module for the keys to compute and wraps its ``KeyRunner`` in a
+:class:`ReservingRunner`, so each key is reserved before ``make`` runs.
+
+Each Computed/Imported table ``__name`` (or ``_name``) has, as in DataJoint 2.x,
+a jobs table ``~~name`` in the same schema, declared on first use. Its primary
+key is the part of the target's key that comes from primary foreign keys; each
+row has a status: ``pending`` (to do), ``reserved`` (a worker is on it),
+``success`` (kept only with ``jobs.keep_completed``; otherwise the row is
+deleted), ``error`` (with message and stack, not retried until the row is
+deleted or set back to pending) and ``ignore`` (never computed).
+
+A reservation is one atomic upsert that succeeds only if no row exists or the
+row is pending, checked by its row count: two workers can never both win a key.
+``reserved_time`` is recorded so that orphaned reservations can be recovered
+(``refresh(orphan_timeout=...)``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import getpass
+import os
+import platform
+import subprocess
+import time
+import traceback
+from typing import Any
+
+from .declare import declare
+from .errors import DataJointError
+from .query import nodes as n
+from .settings import config
+from .tables import FreeTable
+
+#: the longest error message kept (DataJoint's limit), and what marks a cut one
+ERROR_MESSAGE_LENGTH = 2047
+TRUNCATION_APPENDIX = "...truncated"
+STATUSES = ("pending", "reserved", "success", "error", "ignore")
+
+_BODY = f"""
+---
+status : enum('pending', 'reserved', 'success', 'error', 'ignore')
+priority : int8
+created_time=CURRENT_TIMESTAMP(3) : datetime(3)
+scheduled_time=CURRENT_TIMESTAMP(3) : datetime(3)
+reserved_time=null : datetime(3)
+completed_time=null : datetime(3)
+duration=null : float64
+error_message="" : varchar({ERROR_MESSAGE_LENGTH})
+error_stack=null : <blob>
+user="" : varchar(255)
+host="" : varchar(255)
+pid=0 : int32
+connection_id=0 : int64
+version="" : varchar(64)
+INDEX (status, priority, scheduled_time)
+"""
+
+
+def jobs_table_name(table_name: str) -> str:
+    """DataJoint 2.x's name of a table's jobs table: ``__filtered`` -> ``~~filtered``."""
+    return "~~" + table_name.lstrip("_")
+
+
+def job_key_attributes(target: Any) -> list[str]:
+    """The target's primary-key attributes that come from its primary foreign keys, in key order."""
+    graph = target.connection.dependencies
+    graph.load()
+    name = target.full_table_name
+    inherited: set[str] = set()
+    for parent in graph.parents(name, primary=True):
+        for pairs in graph.graph.edges[parent, name]["fks"]:
+            inherited.update(child for child, _ in pairs)
+    names = [a for a in target.primary_key if a in inherited]
+    if not names:
+        raise DataJointError(
+            f"Cannot make a jobs table for {type(target).__name__}: its primary key has no attribute "
+            "inherited through a foreign key, so there is nothing to reserve."
+        )
+    return names
+
+
+def _now() -> dt.datetime:
+    # local time, like the tables' CURRENT_TIMESTAMP defaults
+    return dt.datetime.now()
+
+
+@functools.lru_cache(maxsize=1)
+def _git_version() -> str:
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def _version() -> str:
+    return _git_version() if config["jobs.version_method"] == "git" else ""
+
+
+class Jobs(FreeTable):
+    """The jobs table of one auto-populated table: a query over it, plus the job operations.
+
+    ``Table.jobs`` returns one; restricting it (``jobs & key``, ``jobs.errors``)
+    gives a ``Jobs`` again, so ``Table.jobs.errors.delete()`` clears errors.
+    """
+
+    def __init__(self, target: Any):
+        connection = target.connection
+        self._target = target
+        table = jobs_table_name(target.table_name)
+        if not connection.catalog.table_exists(target.database, table):
+            lines = "\n".join(f"{a} : {target.heading[a].type.core}" for a in job_key_attributes(target))
+            definition = f"# Job queue for {target.full_table_name}\n{lines}\n{_BODY}"
+            declare(connection, target.database, table, "Jobs", definition, {})
+        super().__init__(connection, connection.dialect.table_ref(target.database, table))
+        self._sql: dict[str, str] = {}
+
+    def _restricted(self, node: n.Node) -> Jobs:
+        copy = object.__new__(Jobs)
+        copy.__dict__.update(self.__dict__)
+        copy._node_value = node
+        return copy
+
+    def __repr__(self) -> str:
+        return f"Jobs of {type(self._target).__name__}\n" + super(FreeTable, self).__repr__()
+
+    @property
+    def target(self) -> Any:
+        """The auto-populated table whose keys these jobs are."""
+        return self._target
+
+    # -- filters ----------------------------------------------------------------------------
+
+    @property
+    def pending(self) -> Jobs:
+        """Jobs waiting for a worker."""
+        return self & "status = 'pending'"
+
+    @property
+    def reserved(self) -> Jobs:
+        """Jobs a worker is computing now."""
+        return self & "status = 'reserved'"
+
+    @property
+    def errors(self) -> Jobs:
+        """Jobs whose ``make`` failed; deleting them makes their keys eligible again."""
+        return self & "status = 'error'"
+
+    @property
+    def ignored(self) -> Jobs:
+        """Jobs marked never to be computed."""
+        return self & "status = 'ignore'"
+
+    @property
+    def completed(self) -> Jobs:
+        """Jobs done (kept only when ``dj.config['jobs.keep_completed']`` is on)."""
+        return self & "status = 'success'"
+
+    def delete(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        """Delete these job rows, without a prompt (nothing depends on them)."""
+        self.delete_quick()
+
+    def drop(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        """Drop the jobs table, without a prompt."""
+        self.drop_quick()
+
+    # -- the primitives ---------------------------------------------------------------------
+
+    @functools.cached_property
+    def _key_names(self) -> list[str]:
+        return list(self.heading.primary_key)
+
+    def _values(self, names: list[str], row: dict) -> list:
+        from .codecs.values import encode_value
+
+        heading = self.heading
+        return [encode_value(heading[name], row[name]) for name in names]
+
+    def _key_values(self, key: dict) -> list:
+        missing = [name for name in self._key_names if name not in key]
+        if missing:
+            raise DataJointError(f"A job key needs {missing}; got {sorted(key)}.")
+        return self._values(self._key_names, key)
+
+    def _insert_sql(self, columns: list[str]) -> str:
+        """``INSERT`` of a job row: its key, then ``columns``."""
+        dialect = self._connection.dialect
+        names = self._key_names + columns
+        return (
+            f"INSERT INTO {self.full_table_name} ({', '.join(map(dialect.quote, names))}) "
+            f"VALUES ({dialect.placeholders(len(names))})"
+        )
+
+    def _upsert_sql(self, columns: list[str], update: list[str], where: str) -> str:
+        """``INSERT`` a job row, or on its key update ``update`` columns where ``where`` holds."""
+        cache_key = f"{columns}{update}{where}"
+        if cache_key not in self._sql:
+            dialect = self._connection.dialect
+            assignments = ", ".join(dialect.upsert_assignment.format(c=dialect.quote(c)) for c in update)
+            conflict = dialect.upsert_template.format(
+                key=", ".join(map(dialect.quote, self._key_names)), assignments=assignments
+            )
+            self._sql[cache_key] = self._insert_sql(columns) + conflict + where
+        return self._sql[cache_key]
+
+    def _where_key(self) -> str:
+        dialect = self._connection.dialect
+        return " AND ".join(f"{dialect.quote(k)} = {dialect.placeholder}" for k in self._key_names)
+
+    def _worker_row(self, status: str, now: dt.datetime) -> dict:
+        return {
+            "status": status,
+            "priority": config["jobs.default_priority"],
+            "created_time": now,
+            "scheduled_time": now,
+            "reserved_time": now,
+            "user": self._connection.settings.get("user") or getpass.getuser(),
+            "host": platform.node(),
+            "pid": os.getpid(),
+            "connection_id": 0,
+            "version": _version(),
+        }
+
+    def reserve(self, key: dict) -> bool:
+        """Reserve ``key`` for this process; False if it is reserved, failed, ignored or not yet due.
+
+        One statement: a missing job row is inserted as reserved, a pending one
+        (whose scheduled time has come) is switched to reserved, and anything
+        else is left alone; the row count tells which happened.
+        """
+        row = self._worker_row("reserved", _now())
+        columns = list(row)
+        update = ["status", "reserved_time", "user", "host", "pid", "connection_id", "version"]
+        q = self._connection.dialect.quote
+        where = f" WHERE {q('status')} = 'pending' AND {q('scheduled_time')} <= excluded.{q('reserved_time')}"
+        sql = self._upsert_sql(columns, update, where)
+        cursor = self._connection.query(sql, self._key_values(key) + self._values(columns, row))
+        return cursor.rowcount == 1
+
+    def complete(self, key: dict, duration: float | None = None) -> None:
+        """Mark ``key`` done: its row is deleted, or kept as 'success' with ``jobs.keep_completed``."""
+        if not config["jobs.keep_completed"]:
+            self._connection.query(
+                f"DELETE FROM {self.full_table_name} WHERE {self._where_key()}", self._key_values(key)
+            )
+            return
+        row = {"status": "success", "completed_time": _now(), "duration": duration}
+        self._write(key, row)
+
+    def error(self, key: dict, error_message: str, error_stack: str | None = None) -> None:
+        """Record that ``make`` failed for ``key``: message (cut to 2047 characters) and stack."""
+        if len(error_message) > ERROR_MESSAGE_LENGTH:
+            error_message = (
+                error_message[: ERROR_MESSAGE_LENGTH - len(TRUNCATION_APPENDIX)] + TRUNCATION_APPENDIX
+            )
+        now = _now()
+        row = {**self._worker_row("error", now), "completed_time": now, "error_message": error_message}
+        self._write(key, {**row, "error_stack": error_stack})
+
+    def ignore(self, key: dict) -> None:
+        """Mark ``key`` never to be computed (inserting its job row if needed)."""
+        self._write(key, {"status": "ignore", "priority": config["jobs.default_priority"]})
+
+    def _write(self, key: dict, row: dict) -> None:
+        """Set the columns of ``row`` on the job of ``key``, inserting the job if it is missing."""
+        columns = list(row)
+        if "priority" not in row:
+            columns.append("priority")
+            row = {**row, "priority": config["jobs.default_priority"]}
+        update = [c for c in columns if c != "priority"]
+        sql = self._upsert_sql(columns, update, "")
+        self._connection.query(sql, self._key_values(key) + self._values(columns, row))
+
+    # -- the queue as a whole ---------------------------------------------------------------
+
+    def refresh(
+        self,
+        *restrictions: Any,
+        delay: float = 0,
+        priority: int | None = None,
+        stale_timeout: float | None = None,
+        orphan_timeout: float | None = None,
+    ) -> dict:
+        """Add pending jobs for missing keys and remove jobs whose keys are gone.
+
+        Returns the counts ``{'added', 'removed', 'orphaned', 're_pended'}``.
+        Reservations older than ``orphan_timeout`` seconds are set back to pending.
+        """
+        from .populate import AutoPopulate
+
+        priority = config["jobs.default_priority"] if priority is None else priority
+        stale_timeout = config["jobs.stale_timeout"] if stale_timeout is None else stale_timeout
+        target = self._target
+        key_source = AutoPopulate.key_source.fget(target)  # type: ignore[attr-defined]
+        todo = key_source
+        for restriction in restrictions:
+            todo = todo & restriction
+        result = {"added": 0, "removed": 0, "orphaned": 0, "re_pended": 0}
+        now = _now()
+        new = ((todo - target.proj()) - self).keys()
+        if new:
+            row = {
+                "status": "pending",
+                "priority": priority,
+                "scheduled_time": now + dt.timedelta(seconds=delay),
+            }
+            row["created_time"] = now
+            names = self._key_names + list(row)
+            sql = self._insert_sql(list(row)) + (self._connection.dialect.on_conflict_ignore or "")
+            with self._connection.atomic():
+                self._connection.executemany(sql, [self._values(names, {**key, **row}) for key in new])
+            result["added"] = len(new)
+        if config["jobs.keep_completed"]:
+            result["re_pended"] = self._set_pending(((self.completed & key_source) - target.proj()).keys())
+        vanished = self - key_source.proj()
+        finished = (vanished & "status in ('success', 'error')") - target.proj()
+        result["removed"] = finished.delete_quick(get_count=True) or 0
+        if stale_timeout > 0:
+            cutoff = _iso(now - dt.timedelta(seconds=stale_timeout))
+            stale = vanished & f"created_time < '{cutoff}'" & "status != 'ignore'"
+            result["removed"] += stale.delete_quick(get_count=True) or 0
+        if orphan_timeout:
+            cutoff = _iso(now - dt.timedelta(seconds=orphan_timeout))
+            result["orphaned"] = self._set_pending((self.reserved & f"reserved_time < '{cutoff}'").keys())
+        return result
+
+    def _set_pending(self, keys: list[dict]) -> int:
+        q = self._connection.dialect.quote
+        sql = f"UPDATE {self.full_table_name} SET {q('status')} = 'pending' WHERE {self._where_key()}"
+        if keys:
+            self._connection.executemany(sql, [self._key_values(key) for key in keys])
+        return len(keys)
+
+    def pending_keys(
+        self, restriction: Any = None, priority: int | None = None, limit: int | None = None
+    ) -> list:
+        """Keys of pending jobs that are due, most urgent (lowest priority number) first."""
+        query = self.pending & f"scheduled_time <= '{_iso(_now())}'"
+        if priority is not None:
+            query = query & f"priority <= {int(priority)}"
+        if restriction is not None:
+            query = query & restriction
+        rows = query.proj("priority", "scheduled_time").to_dicts(
+            order_by=["priority", "scheduled_time"], limit=limit
+        )
+        names = self._key_names
+        return [{name: row[name] for name in names} for row in rows]
+
+    def progress(self) -> dict:
+        """Counts of jobs by status, and their ``'total'``."""
+        rows = self._connection.query(f"SELECT status, COUNT(*) FROM {self.full_table_name} GROUP BY status")
+        counts = dict.fromkeys(STATUSES, 0)
+        counts.update({status: count for status, count in rows.fetchall()})
+        counts["total"] = sum(counts.values())
+        return counts
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.isoformat(sep=" ", timespec="milliseconds")
+
+
+class ReservingRunner:
+    """A ``KeyRunner`` that reserves each key first and records its outcome in the jobs table."""
+
+    def __init__(self, runner: Any, jobs: Jobs):
+        self.runner = runner
+        self.jobs = jobs
+
+    def __call__(self, key: dict) -> bool:
+        """Make ``key`` if this process wins its reservation; False if not (or if it was already done)."""
+        if not self.jobs.reserve(key):
+            return False
+        start = time.perf_counter()
+        try:
+            made = self.runner(key)
+        except (Exception, KeyboardInterrupt, SystemExit) as error:
+            from .populate import error_message
+
+            self.jobs.error(key, error_message(error), traceback.format_exc())
+            raise
+        self.jobs.complete(key, time.perf_counter() - start)
+        return made
+
+
+def reserved_todo(
+    table: Any,
+    jobs: Jobs,
+    restrictions: tuple,
+    keys: Any,
+    limit: int | None,
+    priority: int | None,
+    refresh: bool | None,
+) -> list[dict]:
+    """The keys ``populate(reserve_jobs=True)`` tries: pending jobs (after a refresh), or the ``keys`` given."""
+    if keys is not None:
+        return table._todo(restrictions, keys, limit)
+    if config["jobs.auto_refresh"] if refresh is None else refresh:
+        jobs.refresh(*restrictions, priority=priority, delay=-1)
+    restriction = table._jobs_to_do(restrictions) if restrictions else None
+    return jobs.pending_keys(restriction, priority, limit)
+
+
+__all__ = ["Jobs", "ReservingRunner", "job_key_attributes", "jobs_table_name", "reserved_todo"]

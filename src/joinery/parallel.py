@@ -1,0 +1,123 @@
+"""``populate(processes=N)``: the keys of one populate call shared by N worker processes.
+
+Layer: beside ``populate.py``, which hands it the list of keys to compute. Each
+worker runs the same :class:`~joinery.populate.KeyRunner` as a serial populate,
+so a key's rows are still committed together in one short transaction, and a
+key another worker finished first is skipped.
+
+Workers are forked: they inherit the table class and its ``make`` (which may be
+defined anywhere, even inside a function) without pickling. The parent closes
+its database connection before forking and reopens it afterwards; each worker
+opens its own on first use (``Connection.raw`` reconnects in a new process), so
+no process ever uses another's connection. Only keys and outcomes cross the
+process boundary.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import pickle
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from .errors import DataJointError
+from .populate import KeyRunner, error_message
+
+#: the runner of this worker process, set by the pool's initializer
+_runner: Callable[[dict], bool] | None = None
+
+
+class RemoteTraceback(Exception):
+    """The formatted traceback of an error raised in a worker process (set as the error's cause)."""
+
+    def __str__(self) -> str:
+        return "\n" + str(self.args[0])
+
+
+def _start_worker(table: Any, make_kwargs: dict, jobs: Any) -> None:
+    global _runner
+    _runner = KeyRunner(table, make_kwargs)
+    if jobs is not None:
+        from .jobs import ReservingRunner
+
+        _runner = ReservingRunner(_runner, jobs)
+
+
+def _run_key(key: dict) -> tuple[dict, bool, Any, str, str]:
+    """(key, done, error, error message, traceback text) for one key, computed in a worker."""
+    assert _runner is not None, "worker started without a runner"
+    try:
+        return key, _runner(key), None, "", ""
+    except Exception as error:
+        return key, False, _portable(error), error_message(error), traceback.format_exc()
+
+
+def _portable(error: Exception) -> Exception:
+    """The error itself if it survives pickling (to the parent), else a DataJointError with its message."""
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:
+        return DataJointError(error_message(error))
+    return error
+
+
+def _context() -> Any:
+    if "fork" not in mp.get_all_start_methods():
+        raise DataJointError(
+            "populate(processes=N) needs the 'fork' start method, which this platform lacks; "
+            "run several populate() processes instead, or use processes=1."
+        )
+    return mp.get_context("fork")
+
+
+def populate_in_processes(
+    table: Any,
+    keys: list[dict],
+    processes: int,
+    *,
+    suppress_errors: bool,
+    return_exception_objects: bool,
+    display_progress: bool,
+    make_kwargs: dict,
+    jobs: Any = None,
+) -> dict:
+    """Compute ``keys`` in up to ``processes`` worker processes; the same summary as a serial populate.
+
+    With ``jobs`` (a :class:`~joinery.jobs.Jobs`), each worker reserves a key before making it.
+    Without ``suppress_errors`` the first error is raised here (its worker
+    traceback as its cause) and the other workers are stopped.
+    """
+    processes = max(1, min(processes, len(keys), os.cpu_count() or 1))
+    connection = table.connection
+    connection.close()
+    progress = None
+    if display_progress:
+        from tqdm import tqdm
+
+        progress = tqdm(total=len(keys), desc=type(table).__name__)
+    success, error_list = 0, []
+    try:
+        with _context().Pool(processes, _start_worker, (table, make_kwargs, jobs)) as pool:
+            outcomes = pool.imap_unordered(_run_key, keys, chunksize=_chunk(len(keys), processes))
+            for key, done, error, message, stack in outcomes:
+                if progress is not None:
+                    progress.update()
+                if error is None:
+                    success += done
+                    continue
+                error.__cause__ = RemoteTraceback(stack)
+                if not suppress_errors:
+                    raise error
+                error_list.append((key, error if return_exception_objects else message))
+    finally:
+        if progress is not None:
+            progress.close()
+        connection.connect()
+    return {"success_count": success, "error_list": error_list}
+
+
+def _chunk(n_keys: int, processes: int) -> int:
+    """Keys per task: small enough to balance the load, large enough that quick makes are not all IPC."""
+    return max(1, min(32, n_keys // (processes * 8)))
