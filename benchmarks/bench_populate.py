@@ -1,6 +1,6 @@
 """Populate overhead: keys per second for a make that does one fetch1 and one insert1.
 
-Run: .venv/bin/python benchmarks/bench_populate.py [--keys 5000 50000] [--profile]
+Run: .venv/bin/python benchmarks/bench_populate.py [--keys 5000 50000] [--profile] [--reserve]
 
 For each N, a Source table gets N rows and ``Result.populate()`` computes them
 all on the embedded SQLite default. The make does nothing but read its parent
@@ -9,7 +9,8 @@ work through raw sqlite3 (one SELECT, one INSERT, one COMMIT per key) is timed
 alongside, and the ratio printed. Then the largest N is populated in ten
 ``limit=`` slices, to show the cost per key does not grow as the table fills.
 With ``--profile``, the first N is also run
-under cProfile and the 25 costliest functions printed.
+under cProfile and the 25 costliest functions printed. With ``--reserve``, joinery
+populates with ``reserve_jobs=True`` (a jobs table; each key reserved, then completed).
 """
 
 from __future__ import annotations
@@ -56,14 +57,14 @@ def build(path: Path, n: int):
     return Result
 
 
-def bench_joinery(tmp: Path, n: int, profile: bool = False) -> float:
+def bench_joinery(tmp: Path, n: int, profile: bool = False, reserve: bool = False) -> float:
     """Keys per second of Result.populate() over N keys."""
     result = build(tmp / f"joinery_{n}.db", n)
     profiler = cProfile.Profile() if profile else None
     start = time.perf_counter()
     if profiler:
         profiler.enable()
-    summary = result.populate()
+    summary = result.populate(reserve_jobs=reserve)
     if profiler:
         profiler.disable()
     elapsed = time.perf_counter() - start
@@ -75,13 +76,13 @@ def bench_joinery(tmp: Path, n: int, profile: bool = False) -> float:
     return n / elapsed
 
 
-def bench_growth(tmp: Path, n: int, chunk: int) -> list[float]:
+def bench_growth(tmp: Path, n: int, chunk: int, reserve: bool = False) -> list[float]:
     """Keys per second of successive ``populate(limit=chunk)`` calls while the table fills up."""
     result = build(tmp / f"growth_{n}.db", n)
     rates = []
     for _ in range(n // chunk):
         start = time.perf_counter()
-        assert result.populate(limit=chunk)["success_count"] == chunk
+        assert result.populate(limit=chunk, reserve_jobs=reserve)["success_count"] == chunk
         rates.append(chunk / (time.perf_counter() - start))
     return rates
 
@@ -114,16 +115,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--keys", type=int, nargs="+", default=[5_000, 50_000])
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--reserve", action="store_true", help="populate with reserve_jobs=True")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         for i, n in enumerate(args.keys):
-            ours = bench_joinery(Path(tmp), n, profile=args.profile and i == 0)
+            ours = bench_joinery(Path(tmp), n, profile=args.profile and i == 0, reserve=args.reserve)
             raw = bench_raw(Path(tmp), n)
             print(
                 f"{n:>7} keys: joinery {ours:8.0f} keys/s   raw sqlite3 {raw:8.0f} keys/s   ratio {raw / ours:5.1f}x"
             )
         n = max(args.keys)
-        rates = bench_growth(Path(tmp), n, n // 10)
+        rates = bench_growth(Path(tmp), n, n // 10, reserve=args.reserve)
         print(
             f"{n:>7} keys in 10 populate(limit={n // 10}) calls, keys/s of each call (does the cost grow?):"
         )

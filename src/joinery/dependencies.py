@@ -82,13 +82,21 @@ class Dependencies:
         self.load()
         if name not in self.graph:
             return []
-        return [p for p in self.graph.predecessors(name) if primary is None or self.graph.edges[p, name]["primary"] == primary]
+        return [
+            p
+            for p in self.graph.predecessors(name)
+            if primary is None or self.graph.edges[p, name]["primary"] == primary
+        ]
 
     def children(self, name: str, primary: bool | None = None) -> list[str]:
         self.load()
         if name not in self.graph:
             return []
-        return [c for c in self.graph.successors(name) if primary is None or self.graph.edges[name, c]["primary"] == primary]
+        return [
+            c
+            for c in self.graph.successors(name)
+            if primary is None or self.graph.edges[name, c]["primary"] == primary
+        ]
 
     def descendants(self, name: str) -> list[str]:
         """``name`` and everything downstream, in topological order."""

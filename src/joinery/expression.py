@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
+from . import fetch as _fetch
 from .errors import DataJointError
 from .query import nodes as n
 from .query.heading import EXPRESSION_TYPE, Attribute, Heading
@@ -57,7 +58,7 @@ class QueryExpression:
     def restrict(self, restriction: Any) -> QueryExpression:
         """Rows satisfying ``restriction`` (see ``query/restrict.py`` for what it may be)."""
         if isinstance(restriction, type) and issubclass(restriction, QueryExpression):
-            restriction = restriction()
+            restriction = cast(Any, restriction)()
         node = self._node
         if isinstance(restriction, Top):
             return self._derive(_top_node(node, restriction))
@@ -69,7 +70,7 @@ class QueryExpression:
 
     def __sub__(self, restriction: Any) -> QueryExpression:
         if isinstance(restriction, type) and issubclass(restriction, QueryExpression):
-            restriction = restriction()
+            restriction = cast(Any, restriction)()
         node = self._node
         condition = negate(make_condition(node.heading, restriction))
         return self._derive(n.RestrictNode(node.heading, node, condition))
@@ -229,12 +230,19 @@ class QueryExpression:
 
         return preview_text(self, limit, width)
 
-    from .fetch import fetch, fetch1, head, keys, tail, to_arrays, to_dicts, to_pandas  # noqa: E402
+    fetch = _fetch.fetch
+    fetch1 = _fetch.fetch1
+    head = _fetch.head
+    keys = _fetch.keys
+    tail = _fetch.tail
+    to_arrays = _fetch.to_arrays
+    to_dicts = _fetch.to_dicts
+    to_pandas = _fetch.to_pandas
 
 
 def _as_query(value: Any) -> QueryExpression:
     if isinstance(value, type) and issubclass(value, QueryExpression):
-        value = value()
+        value = cast(Any, value)()
     if not isinstance(value, QueryExpression):
         raise DataJointError(f"Expected a table or a query, got {type(value).__name__}.")
     return value

@@ -220,7 +220,7 @@ def fetch(
         if attrs or as_dict is not None:
             raise DataJointError("format='frame' cannot be combined with attribute names or as_dict.")
         return self.to_pandas(**kwargs, squeeze=squeeze)
-    options = {"squeeze": squeeze, "download_path": download_path}
+    options: dict[str, Any] = {"squeeze": squeeze, "download_path": download_path}
     if not attrs:
         if as_dict:
             return self.to_dicts(**kwargs, **options)

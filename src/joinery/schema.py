@@ -74,7 +74,7 @@ class Schema:
         self._process(cls, context)
         return cls
 
-    def _process(self, cls: type, context: dict) -> None:
+    def _process(self, cls: Any, context: dict) -> None:
         from .tiers import Part, UserTable
 
         if not (isinstance(cls, type) and issubclass(cls, UserTable)) or issubclass(cls, Part):
@@ -91,13 +91,13 @@ class Schema:
         if contents is not None and len(contents) and hasattr(cls, "contents"):
             cls().insert(contents, skip_duplicates=True)
 
-    def _bind(self, cls: type, table_name: str, context: dict) -> None:
+    def _bind(self, cls: Any, table_name: str, context: dict) -> None:
         cls.database = self.database
         cls.table_name = table_name
         cls._connection = self.connection
         cls._heading_cache = None
         if self.create_tables:
-            declare(self.connection, self.database, table_name, cls.__name__, cls.definition, context)
+            declare(self.connection, str(self.database), table_name, cls.__name__, cls.definition, context)
         elif not self.connection.catalog.table_exists(self.database, table_name):
             raise DataJointError(f"Table `{cls.__name__}` is not declared and create_tables is False.")
 
@@ -170,7 +170,7 @@ def _namespace(frame: Any) -> dict:
     return {**frame.f_globals, **frame.f_locals}
 
 
-def _parts_of(cls: type) -> list[tuple[str, type]]:
+def _parts_of(cls: Any) -> list[tuple[str, Any]]:
     from .tiers import Part
 
     return [

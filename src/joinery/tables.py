@@ -20,11 +20,13 @@ from .query.heading import Heading
 class Table(QueryExpression):
     """A stored table; subclassed through the tiers (``dj.Manual``, ``dj.Computed``, ...)."""
 
-    database: str | None = None
-    table_name: str | None = None
+    #: set by ``@schema``; ``None`` while the class is not bound
+    database: Any = None
+    table_name: Any = None
     definition: str = ""
     _connection: Any = None
     _heading_cache: Heading | None = None
+    _table_node_cache: n.TableNode | None = None
 
     def __init__(self) -> None:
         if self.database is None or self._connection is None:
@@ -32,7 +34,7 @@ class Table(QueryExpression):
                 f"Class {type(self).__name__} is not bound to a schema: decorate it with @schema "
                 "(schema = dj.Schema('name')) before using it."
             )
-        self._node_value: n.Node | None = None
+        self._node_value: Any = None
         self._connection_value = self._connection
 
     # -- the query ---------------------------------------------------------------------
@@ -40,8 +42,18 @@ class Table(QueryExpression):
     @property
     def _node(self) -> n.Node:
         if self._node_value is None:
-            self._node_value = n.TableNode(self.heading, self.database, self.table_name)
+            self._node_value = self._table_node()
         return self._node_value
+
+    def _table_node(self) -> n.TableNode:
+        """The unrestricted table's node, shared by all instances of the class (rebuilt with the heading)."""
+        cls = type(self)
+        heading = self.heading
+        cached = cls.__dict__.get("_table_node_cache")
+        if cached is None or cached.heading is not heading:
+            cached = n.TableNode(heading, self.database, self.table_name)
+            cls._table_node_cache = cached
+        return cached
 
     @property
     def heading(self) -> Heading:
@@ -94,7 +106,7 @@ class Table(QueryExpression):
         """
         from .insert import insert_chunks, insert_rows
 
-        options = {
+        options: dict[str, Any] = {
             "replace": replace,
             "skip_duplicates": skip_duplicates,
             "ignore_extra_fields": ignore_extra_fields,
@@ -200,6 +212,9 @@ class FreeTable(Table):
         if self._free_heading is None:
             self._free_heading = load_heading(self._connection, self.database, self.table_name)
         return self._free_heading
+
+    def _table_node(self) -> n.TableNode:
+        return n.TableNode(self.heading, self.database, self.table_name)
 
     def _restricted(self, node: n.Node) -> Table:
         copy = FreeTable(self._connection, self.full_table_name)

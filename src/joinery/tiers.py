@@ -89,6 +89,12 @@ class TableMeta(type):
     def __iter__(cls) -> Any:
         return iter(cls())
 
+    def __contains__(cls, item: Any) -> bool:
+        return item in cls()
+
+    def __bool__(cls) -> bool:
+        return True
+
 
 def snake_case(name: str) -> str:
     """``DetectionParams`` -> ``detection_params`` (DataJoint's table-name rule).

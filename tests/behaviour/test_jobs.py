@@ -111,7 +111,7 @@ def test_errors_are_recorded_with_message_and_stack_and_not_retried(pipeline):
     fail.update({3, 5})
     result = Result.populate(reserve_jobs=True, suppress_errors=True)
     assert result["success_count"] == 8
-    assert sorted(result["error_list"]) == [
+    assert sorted(result["error_list"], key=lambda e: e[0]["subject_id"]) == [
         ({"subject_id": 3}, "OddError: odd subject 3"),
         ({"subject_id": 5}, "OddError: odd subject 5"),
     ]
@@ -199,7 +199,7 @@ def test_refresh_returns_orphaned_reservations_to_pending(pipeline, connection):
     )
     assert jobs.refresh(orphan_timeout=60)["orphaned"] == 1
     assert jobs.reserved.keys() == [{"subject_id": 7}]
-    assert {"subject_id": 6} in jobs.pending.keys()
+    assert len(jobs.pending & {"subject_id": 6}) == 1
 
 
 def test_refresh_removes_jobs_whose_keys_are_gone(pipeline):

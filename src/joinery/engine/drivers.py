@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import operator
+import re
 import sqlite3
 import uuid
 from pathlib import Path
@@ -26,10 +28,21 @@ def _register_sqlite_adapters() -> None:
     Registering adapters for types the driver does not know costs nothing for
     the types it does know (int, float, str, bytes), so the fast path stays fast.
     """
-    for np_type in (np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64):
-        sqlite3.register_adapter(np_type, int)
-    for np_type in (np.float16, np.float32, np.float64):
-        sqlite3.register_adapter(np_type, float)
+    integers: tuple[Any, ...] = (
+        np.int8,
+        np.int16,
+        np.int32,
+        np.int64,
+        np.uint8,
+        np.uint16,
+        np.uint32,
+        np.uint64,
+    )
+    floats: tuple[Any, ...] = (np.float16, np.float32, np.float64)
+    for np_type in integers:
+        sqlite3.register_adapter(np_type, operator.index)
+    for np_type in floats:
+        sqlite3.register_adapter(np_type, float)  # type: ignore[arg-type]
     sqlite3.register_adapter(np.bool_, int)
     sqlite3.register_adapter(np.str_, str)
     sqlite3.register_adapter(decimal.Decimal, str)
@@ -39,6 +52,18 @@ def _register_sqlite_adapters() -> None:
 
 
 _register_sqlite_adapters()
+
+
+def _regexp(pattern: str | None, value: object) -> bool | None:
+    """MySQL's ``value REGEXP pattern`` (case-insensitive, as MySQL's default collation is)."""
+    if pattern is None or value is None:
+        return None
+    return re.search(pattern, str(value), re.IGNORECASE) is not None
+
+
+def register_sqlite_functions(raw: sqlite3.Connection) -> None:
+    """SQL functions DataJoint users' fragments may call that SQLite lacks."""
+    raw.create_function("regexp", 2, _regexp, deterministic=True)
 
 
 def open_sqlite(path: str | Path) -> sqlite3.Connection:
@@ -56,6 +81,7 @@ def open_sqlite(path: str | Path) -> sqlite3.Connection:
         timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
         check_same_thread=False,
     )
+    register_sqlite_functions(raw)
     raw.execute("PRAGMA foreign_keys = ON")
     raw.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
     if path != ":memory:":
