@@ -1,8 +1,9 @@
 """The jobs table of an auto-populated table: reservations, errors and progress.
 
-Layer: beside ``populate.py``, above ``tables.py``. ``populate(reserve_jobs=True)``
-asks this module for the keys to compute and wraps its ``KeyRunner`` in a
-:class:`ReservingRunner`, so each key is reserved before ``make`` runs.
+Layer: beside ``populate.py``, above ``tables.py``. ``jobs_worker.py`` holds the
+worker's side: ``populate(reserve_jobs=True)`` asks it for the keys to compute
+and wraps its ``KeyRunner`` in a ``ReservingRunner``, which calls the primitives
+here (``reserve``, ``complete``, ``error``) around each ``make``.
 
 Each Computed/Imported table ``__name`` (or ``_name``) has, as in DataJoint 2.x,
 a jobs table ``~~name`` in the same schema, declared on first use. Its primary
@@ -14,24 +15,20 @@ deleted or set back to pending) and ``ignore`` (never computed).
 
 A reservation is one atomic upsert that succeeds only if no row exists or the
 row is pending, checked by its row count: two workers can never both win a key.
-``reserved_time`` is recorded so that orphaned reservations can be recovered
-(``refresh(orphan_timeout=...)``).
+``reserved_time`` is kept, so ``refresh(orphan_timeout=...)`` can recover orphans.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import getpass
-import os
-import platform
-import subprocess
-import time
-import traceback
-from typing import Any
+from typing import Any, cast
+
+import numpy as np
 
 from .declare import declare
 from .errors import DataJointError
+from .jobs_worker import local_now, worker_identity
 from .query import nodes as n
 from .settings import config
 from .tables import FreeTable
@@ -84,26 +81,6 @@ def job_key_attributes(target: Any) -> list[str]:
     return names
 
 
-def _now() -> dt.datetime:
-    # local time, like the tables' CURRENT_TIMESTAMP defaults
-    return dt.datetime.now()
-
-
-@functools.lru_cache(maxsize=1)
-def _git_version() -> str:
-    try:
-        done = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5
-        )
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    return done.stdout.strip() if done.returncode == 0 else ""
-
-
-def _version() -> str:
-    return _git_version() if config["jobs.version_method"] == "git" else ""
-
-
 class Jobs(FreeTable):
     """The jobs table of one auto-populated table: a query over it, plus the job operations.
 
@@ -141,27 +118,30 @@ class Jobs(FreeTable):
     @property
     def pending(self) -> Jobs:
         """Jobs waiting for a worker."""
-        return self & "status = 'pending'"
+        return self._with_status("pending")
 
     @property
     def reserved(self) -> Jobs:
         """Jobs a worker is computing now."""
-        return self & "status = 'reserved'"
+        return self._with_status("reserved")
 
     @property
     def errors(self) -> Jobs:
         """Jobs whose ``make`` failed; deleting them makes their keys eligible again."""
-        return self & "status = 'error'"
+        return self._with_status("error")
 
     @property
     def ignored(self) -> Jobs:
         """Jobs marked never to be computed."""
-        return self & "status = 'ignore'"
+        return self._with_status("ignore")
 
     @property
     def completed(self) -> Jobs:
         """Jobs done (kept only when ``dj.config['jobs.keep_completed']`` is on)."""
-        return self & "status = 'success'"
+        return self._with_status("success")
+
+    def _with_status(self, status: str) -> Jobs:
+        return cast("Jobs", self & {"status": status})
 
     def delete(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
         """Delete these job rows, without a prompt (nothing depends on them)."""
@@ -177,11 +157,22 @@ class Jobs(FreeTable):
     def _key_names(self) -> list[str]:
         return list(self.heading.primary_key)
 
-    def _values(self, names: list[str], row: dict) -> list:
-        from .codecs.values import encode_value
+    @functools.cached_property
+    def _encoders(self) -> dict[str, Any]:
+        from .codecs.values import encoder
 
-        heading = self.heading
-        return [encode_value(heading[name], row[name]) for name in names]
+        return {a.name: encoder(a) for a in self.heading.attributes.values()}
+
+    def _values(self, names: list[str], row: dict) -> list:
+        """The stored form of ``row``'s values of ``names`` (encoders looked up once per jobs table)."""
+        encoders = self._encoders
+        values = []
+        for name in names:
+            value, encode = row[name], encoders[name]
+            if value is not None and encode is not None:
+                value = encode(value)
+            values.append(value.item() if isinstance(value, np.generic) else value)
+        return values
 
     def _key_values(self, key: dict) -> list:
         missing = [name for name in self._key_names if name not in key]
@@ -215,18 +206,11 @@ class Jobs(FreeTable):
         return " AND ".join(f"{dialect.quote(k)} = {dialect.placeholder}" for k in self._key_names)
 
     def _worker_row(self, status: str, now: dt.datetime) -> dict:
-        return {
-            "status": status,
-            "priority": config["jobs.default_priority"],
-            "created_time": now,
-            "scheduled_time": now,
-            "reserved_time": now,
-            "user": self._connection.settings.get("user") or getpass.getuser(),
-            "host": platform.node(),
-            "pid": os.getpid(),
-            "connection_id": 0,
-            "version": _version(),
-        }
+        """A job row naming this worker (user, host, pid), all its times ``now``."""
+        row = {"status": status, "priority": config["jobs.default_priority"]}
+        row.update(created_time=now, scheduled_time=now, reserved_time=now)
+        row.update(worker_identity(self._connection.settings.get("user")))
+        return row
 
     def reserve(self, key: dict) -> bool:
         """Reserve ``key`` for this process; False if it is reserved, failed, ignored or not yet due.
@@ -235,7 +219,7 @@ class Jobs(FreeTable):
         (whose scheduled time has come) is switched to reserved, and anything
         else is left alone; the row count tells which happened.
         """
-        row = self._worker_row("reserved", _now())
+        row = self._worker_row("reserved", local_now())
         columns = list(row)
         update = ["status", "reserved_time", "user", "host", "pid", "connection_id", "version"]
         q = self._connection.dialect.quote
@@ -251,7 +235,7 @@ class Jobs(FreeTable):
                 f"DELETE FROM {self.full_table_name} WHERE {self._where_key()}", self._key_values(key)
             )
             return
-        row = {"status": "success", "completed_time": _now(), "duration": duration}
+        row = {"status": "success", "completed_time": local_now(), "duration": duration}
         self._write(key, row)
 
     def error(self, key: dict, error_message: str, error_stack: str | None = None) -> None:
@@ -260,7 +244,7 @@ class Jobs(FreeTable):
             error_message = (
                 error_message[: ERROR_MESSAGE_LENGTH - len(TRUNCATION_APPENDIX)] + TRUNCATION_APPENDIX
             )
-        now = _now()
+        now = local_now()
         row = {**self._worker_row("error", now), "completed_time": now, "error_message": error_message}
         self._write(key, {**row, "error_stack": error_stack})
 
@@ -303,7 +287,7 @@ class Jobs(FreeTable):
         for restriction in restrictions:
             todo = todo & restriction
         result = {"added": 0, "removed": 0, "orphaned": 0, "re_pended": 0}
-        now = _now()
+        now = local_now()
         new = ((todo - target.proj()) - self).keys()
         if new:
             row = {
@@ -342,7 +326,7 @@ class Jobs(FreeTable):
         self, restriction: Any = None, priority: int | None = None, limit: int | None = None
     ) -> list:
         """Keys of pending jobs that are due, most urgent (lowest priority number) first."""
-        query = self.pending & f"scheduled_time <= '{_iso(_now())}'"
+        query = self.pending & f"scheduled_time <= '{_iso(local_now())}'"
         if priority is not None:
             query = query & f"priority <= {int(priority)}"
         if restriction is not None:
@@ -366,45 +350,4 @@ def _iso(moment: dt.datetime) -> str:
     return moment.isoformat(sep=" ", timespec="milliseconds")
 
 
-class ReservingRunner:
-    """A ``KeyRunner`` that reserves each key first and records its outcome in the jobs table."""
-
-    def __init__(self, runner: Any, jobs: Jobs):
-        self.runner = runner
-        self.jobs = jobs
-
-    def __call__(self, key: dict) -> bool:
-        """Make ``key`` if this process wins its reservation; False if not (or if it was already done)."""
-        if not self.jobs.reserve(key):
-            return False
-        start = time.perf_counter()
-        try:
-            made = self.runner(key)
-        except (Exception, KeyboardInterrupt, SystemExit) as error:
-            from .populate import error_message
-
-            self.jobs.error(key, error_message(error), traceback.format_exc())
-            raise
-        self.jobs.complete(key, time.perf_counter() - start)
-        return made
-
-
-def reserved_todo(
-    table: Any,
-    jobs: Jobs,
-    restrictions: tuple,
-    keys: Any,
-    limit: int | None,
-    priority: int | None,
-    refresh: bool | None,
-) -> list[dict]:
-    """The keys ``populate(reserve_jobs=True)`` tries: pending jobs (after a refresh), or the ``keys`` given."""
-    if keys is not None:
-        return table._todo(restrictions, keys, limit)
-    if config["jobs.auto_refresh"] if refresh is None else refresh:
-        jobs.refresh(*restrictions, priority=priority, delay=-1)
-    restriction = table._jobs_to_do(restrictions) if restrictions else None
-    return jobs.pending_keys(restriction, priority, limit)
-
-
-__all__ = ["Jobs", "ReservingRunner", "job_key_attributes", "jobs_table_name", "reserved_todo"]
+__all__ = ["ERROR_MESSAGE_LENGTH", "STATUSES", "Jobs", "job_key_attributes", "jobs_table_name"]

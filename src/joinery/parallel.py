@@ -40,7 +40,7 @@ def _start_worker(table: Any, make_kwargs: dict, jobs: Any) -> None:
     global _runner
     _runner = KeyRunner(table, make_kwargs)
     if jobs is not None:
-        from .jobs import ReservingRunner
+        from .jobs_worker import ReservingRunner
 
         _runner = ReservingRunner(_runner, jobs)
 

@@ -331,7 +331,7 @@ class AutoPopulate:
             raise DataJointError(f"populate order must be 'original', 'reverse' or 'random', not {order!r}.")
         jobs = self.jobs if reserve_jobs else None
         if jobs is not None:
-            from .jobs import reserved_todo
+            from .jobs_worker import reserved_todo
 
             todo = reserved_todo(self, jobs, restrictions, keys, limit, priority, refresh)
         else:
@@ -362,7 +362,7 @@ class AutoPopulate:
     ) -> dict:
         runner: Callable[[dict], bool] = KeyRunner(self, options["make_kwargs"])
         if options["jobs"] is not None:
-            from .jobs import ReservingRunner
+            from .jobs_worker import ReservingRunner
 
             runner = ReservingRunner(runner, options["jobs"])
         success, error_list = 0, []

@@ -56,6 +56,7 @@ FORWARDED = frozenset(
         "key_source",
         "jobs",
         "is_declared",
+        "connection",
     ]
 )
 
