@@ -176,18 +176,28 @@ def insert_rows(
             table, rows() if isinstance(rows, type) else rows, replace, skip_duplicates, ignore_extra_fields
         )
         return
-    connection = table.connection
-    groups = _normalise(table, rows)
-    with connection.atomic():
-        for names, values in groups:
-            keep = _check_names(table, names, ignore_extra_fields)
-            if len(keep) != len(names):
-                names = tuple(names[i] for i in keep)
-                values = [tuple(row[i] for i in keep) for row in values]
-            _write_group(table, names, _encode_columns(table, names, values), replace, skip_duplicates)
+    groups = prepare_groups(table, rows, ignore_extra_fields)
+    with table.connection.atomic():
+        for names, encoded in groups:
+            write_group(table, names, encoded, replace, skip_duplicates)
 
 
-def _write_group(
+def prepare_groups(table: Any, rows: Any, ignore_extra: bool) -> list[tuple[tuple[str, ...], list[tuple]]]:
+    """Rows checked (unknown, missing attributes) and encoded, grouped by attribute names; nothing written."""
+    groups = []
+    for names, values in _normalise(table, rows):
+        keep = _check_names(table, names, ignore_extra)
+        if len(keep) != len(names):
+            names = tuple(names[i] for i in keep)
+            values = [tuple(row[i] for i in keep) for row in values]
+        try:
+            groups.append((names, _encode_columns(table, names, values)))
+        except (TypeError, ValueError, OverflowError) as error:
+            raise errors.DataTypeError(f"Cannot insert into `{type(table).__name__}`: {error}.") from error
+    return groups
+
+
+def write_group(
     table: Any, names: tuple[str, ...], encoded: list[tuple], replace: bool, skip_duplicates: bool
 ) -> None:
     """One ``executemany`` for rows sharing their attribute names; database refusals re-worded."""

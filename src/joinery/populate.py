@@ -28,7 +28,6 @@ from typing import Any
 
 import numpy as np
 
-from . import errors
 from .errors import DataJointError
 
 #: checked, encoded rows waiting for the commit: (table, names, rows, replace, skip_duplicates)
@@ -81,22 +80,14 @@ def buffered_insert(
 
 def _prepare(table: Any, rows: Any, replace: bool, skip_duplicates: bool, ignore_extra: bool) -> list[_Write]:
     """The rows ``insert_rows`` would write, checked and encoded, not yet written."""
-    from . import insert
+    from .insert import prepare_groups
 
     if hasattr(rows, "_node") or (isinstance(rows, type) and hasattr(rows, "heading")):
         rows = (rows() if isinstance(rows, type) else rows).to_dicts()
-    writes = []
-    for names, values in insert._normalise(table, rows):
-        keep = insert._check_names(table, names, ignore_extra)
-        if len(keep) != len(names):
-            names = tuple(names[i] for i in keep)
-            values = [tuple(row[i] for i in keep) for row in values]
-        try:
-            encoded = insert._encode_columns(table, names, values)
-        except (TypeError, ValueError, OverflowError) as error:
-            raise errors.DataTypeError(f"Cannot insert into `{type(table).__name__}`: {error}.") from error
-        writes.append((table, names, encoded, replace, skip_duplicates))
-    return writes
+    return [
+        (table, names, encoded, replace, skip_duplicates)
+        for names, encoded in prepare_groups(table, rows, ignore_extra)
+    ]
 
 
 class KeyRunner:
@@ -135,7 +126,7 @@ class KeyRunner:
 
     def _commit(self, context: _MakeContext, key: dict, finish: Callable[[], None] | None) -> bool:
         """One transaction: unless another process did ``key`` first, run ``finish`` and write."""
-        from .insert import _write_group
+        from .insert import write_group
 
         if not context.writes and finish is None:
             return True
@@ -146,7 +137,7 @@ class KeyRunner:
                 with _making(context):
                     finish()
             for item in context.writes:
-                _write_group(*item)
+                write_group(*item)
         return True
 
     def _insert_steps(self, make: Callable, key: dict, fetched: Any, computed: Any) -> None:

@@ -88,7 +88,7 @@ class Schema:
             part.master = cls
             self._bind(part, cls.table_name + "__" + _part_name(name), {**context, "master": cls, name: part})
         contents = getattr(cls, "contents", None)
-        if contents is not None and len(contents) and hasattr(cls, "contents"):
+        if contents is not None and len(contents):
             cls().insert(contents, skip_duplicates=True)
 
     def _bind(self, cls: Any, table_name: str, context: dict) -> None:

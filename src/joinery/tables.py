@@ -165,9 +165,6 @@ class Table(QueryExpression):
             print(text)
         return text
 
-    def _related(self, names: list[str]) -> list[str]:
-        return [name for name in names if name != self.full_table_name]
-
     def parents(self, primary: bool | None = None, as_objects: bool = False) -> list:
         names = self._connection.dependencies.parents(self.full_table_name, primary)
         return _objects(self._connection, names) if as_objects else names
