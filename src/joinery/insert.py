@@ -120,10 +120,8 @@ def _value_sql(table: Any, name: str) -> str:
 
 
 def _statement(table: Any, names: tuple[str, ...], skip_duplicates: bool) -> str:
-    quote = table.connection.dialect.quote
     values = ", ".join(_value_sql(table, name) for name in names)
-    sql = f"INSERT INTO {table.full_table_name} ({', '.join(quote(n) for n in names)}) VALUES ({values})"
-    return sql + (table.connection.dialect.on_conflict_ignore if skip_duplicates else "")
+    return table.connection.dialect.insert_sql(table.full_table_name, names, values, ignore=skip_duplicates)
 
 
 def _key_condition(table: Any) -> str:
@@ -238,10 +236,13 @@ def _insert_query(table: Any, query: Any, replace: bool, skip_duplicates: bool, 
     select, params = compiler.render(compiler.select(query._node), list(names))
     quote = table.connection.dialect.quote
     columns = ", ".join(quote(n) for n in names)
+    dialect = table.connection.dialect
+    ignore = skip_duplicates and not replace
+    verb = dialect.insert_ignore_verb if ignore else "INSERT"
     # `WHERE 1 = 1` keeps SQLite from reading ON CONFLICT as part of the SELECT's join
-    sql = f"INSERT INTO {table.full_table_name} ({columns}) SELECT * FROM ({select}) AS _src WHERE 1 = 1"
-    if skip_duplicates and not replace:
-        sql += table.connection.dialect.on_conflict_ignore
+    sql = f"{verb} INTO {table.full_table_name} ({columns}) SELECT * FROM ({select}) AS _src WHERE 1 = 1"
+    if ignore:
+        sql += dialect.on_conflict_ignore
     with table.connection.atomic():
         try:
             if replace and set(table.primary_key) <= set(names):

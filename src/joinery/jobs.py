@@ -180,25 +180,19 @@ class Jobs(FreeTable):
             raise DataJointError(f"A job key needs {missing}; got {sorted(key)}.")
         return self._values(self._key_names, key)
 
-    def _insert_sql(self, columns: list[str]) -> str:
+    def _insert_sql(self, columns: list[str], ignore: bool = False) -> str:
         """``INSERT`` of a job row: its key, then ``columns``."""
-        dialect = self._connection.dialect
-        names = self._key_names + columns
-        return (
-            f"INSERT INTO {self.full_table_name} ({', '.join(map(dialect.quote, names))}) "
-            f"VALUES ({dialect.placeholders(len(names))})"
+        return self._connection.dialect.insert_sql(
+            self.full_table_name, self._key_names + columns, ignore=ignore
         )
 
-    def _upsert_sql(self, columns: list[str], update: list[str], where: str) -> str:
-        """``INSERT`` a job row, or on its key update ``update`` columns where ``where`` holds."""
-        cache_key = f"{columns}{update}{where}"
+    def _upsert_sql(self, columns: list[str], update: list[str], condition: str = "") -> str:
+        """``INSERT`` a job row, or on its key update ``update`` columns where ``condition`` holds."""
+        cache_key = f"{columns}{update}{condition}"
         if cache_key not in self._sql:
-            dialect = self._connection.dialect
-            assignments = ", ".join(dialect.upsert_assignment.format(c=dialect.quote(c)) for c in update)
-            conflict = dialect.upsert_template.format(
-                key=", ".join(map(dialect.quote, self._key_names)), assignments=assignments
+            self._sql[cache_key] = self._connection.dialect.upsert_sql(
+                self.full_table_name, self._key_names + columns, self._key_names, update, condition
             )
-            self._sql[cache_key] = self._insert_sql(columns) + conflict + where
         return self._sql[cache_key]
 
     def _where_key(self) -> str:
@@ -223,10 +217,10 @@ class Jobs(FreeTable):
         columns = list(row)
         update = ["status", "reserved_time", "user", "host", "pid", "connection_id", "version"]
         q = self._connection.dialect.quote
-        where = f" WHERE {q('status')} = 'pending' AND {q('scheduled_time')} <= excluded.{q('reserved_time')}"
-        sql = self._upsert_sql(columns, update, where)
+        condition = f"{q('status')} = 'pending' AND {q('scheduled_time')} <= {{incoming[reserved_time]}}"
+        sql = self._upsert_sql(columns, update, condition)
         cursor = self._connection.query(sql, self._key_values(key) + self._values(columns, row))
-        return cursor.rowcount == 1
+        return cursor.rowcount > 0
 
     def complete(self, key: dict, duration: float | None = None) -> None:
         """Mark ``key`` done: its row is deleted, or kept as 'success' with ``jobs.keep_completed``."""
@@ -259,7 +253,7 @@ class Jobs(FreeTable):
             columns.append("priority")
             row = {**row, "priority": config["jobs.default_priority"]}
         update = [c for c in columns if c != "priority"]
-        sql = self._upsert_sql(columns, update, "")
+        sql = self._upsert_sql(columns, update)
         self._connection.query(sql, self._key_values(key) + self._values(columns, row))
 
     # -- the queue as a whole ---------------------------------------------------------------
@@ -297,7 +291,7 @@ class Jobs(FreeTable):
             }
             row["created_time"] = now
             names = self._key_names + list(row)
-            sql = self._insert_sql(list(row)) + (self._connection.dialect.on_conflict_ignore or "")
+            sql = self._insert_sql(list(row), ignore=True)
             with self._connection.atomic():
                 self._connection.executemany(sql, [self._values(names, {**key, **row}) for key in new])
             result["added"] = len(new)

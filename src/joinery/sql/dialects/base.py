@@ -7,7 +7,7 @@ branch on. Code never branches on a backend's name: it asks the dialect.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ...definition.spec import TypeSpec
@@ -34,11 +34,14 @@ class Dialect:
     schema_is_table_prefix: bool = False
     #: ``CREATE TABLE ... STRICT`` makes the database refuse values of the wrong type
     strict_tables: bool = False
-    #: text appended to ``INSERT`` for skip_duplicates (None: use ``insert_ignore_prefix``)
+    #: ``INSERT`` that silently skips rows whose key exists: a verb and a suffix
+    insert_ignore_verb: str = "INSERT"
     on_conflict_ignore: str = " ON CONFLICT DO NOTHING"
-    #: how an upsert assigns the incoming value of ``{c}`` (for ``replace=True``)
-    upsert_template: str = " ON CONFLICT ({key}) DO UPDATE SET {assignments}"
-    upsert_assignment: str = "{c} = excluded.{c}"
+    #: an upsert: the clause after ``VALUES (...)`` and how it names an incoming value
+    upsert_clause: str = " ON CONFLICT ({key}) DO UPDATE SET {assignments}"
+    incoming_value: str = "excluded.{c}"
+    #: the upsert clause cannot take a WHERE: make each assignment conditional instead
+    upsert_condition_per_assignment: bool = False
     #: a write transaction that takes the write lock at once (avoids lock upgrades)
     begin_write: str = "BEGIN"
     #: ``LIMIT`` with no bound, for an ``OFFSET`` without ``LIMIT``
@@ -55,6 +58,53 @@ class Dialect:
         if self.schema_is_table_prefix:
             return self.quote(f"{schema}.{table}")
         return f"{self.quote(schema)}.{self.quote(table)}"
+
+    def insert_sql(
+        self, table_ref: str, columns: Sequence[str], values: str = "", ignore: bool = False
+    ) -> str:
+        """``INSERT INTO t (columns) VALUES (...)``; ``ignore`` skips rows whose key exists.
+
+        ``values`` is the ``VALUES`` list's inside (placeholders by default).
+        """
+        verb = self.insert_ignore_verb if ignore else "INSERT"
+        names = ", ".join(self.quote(c) for c in columns)
+        sql = f"{verb} INTO {table_ref} ({names}) VALUES ({values or self.placeholders(len(columns))})"
+        return sql + (self.on_conflict_ignore if ignore else "")
+
+    def upsert_sql(
+        self,
+        table_ref: str,
+        columns: Sequence[str],
+        key: Sequence[str],
+        update: Sequence[str],
+        condition: str = "",
+    ) -> str:
+        """Insert a row, or on its ``key`` set the ``update`` columns to the incoming values.
+
+        ``condition`` (SQL over the existing row's columns; ``{incoming[c]}``
+        names an incoming value) limits the update to rows where it holds. On
+        every dialect the cursor's rowcount is 0 exactly when nothing was
+        written, which is how a reservation knows it won.
+        """
+        incoming = {c: self.incoming_value.format(c=self.quote(c)) for c in columns}
+        condition = condition.format(incoming=incoming)
+        if condition and self.upsert_condition_per_assignment:
+            # MySQL assigns left to right: later conditions would see earlier assignments, so test
+            # the condition on unchanged columns first by assigning the columns it reads last
+            ordered = sorted(update, key=lambda c: self.quote(c) in condition)
+            if sum(self.quote(c) in condition for c in update) > 1:
+                raise ValueError("an upsert condition may read at most one of the columns it updates")
+            assignments = [
+                f"{self.quote(c)} = IF({condition}, {incoming[c]}, {self.quote(c)})" for c in ordered
+            ]
+            where = ""
+        else:
+            assignments = [f"{self.quote(c)} = {incoming[c]}" for c in update]
+            where = f" WHERE {condition}" if condition else ""
+        clause = self.upsert_clause.format(
+            key=", ".join(self.quote(k) for k in key), assignments=", ".join(assignments)
+        )
+        return self.insert_sql(table_ref, columns) + clause + where
 
     def placeholders(self, count: int) -> str:
         """``?, ?, ?`` (or ``%s, ...``) for ``count`` parameters."""
