@@ -22,6 +22,7 @@ from .codecs import encode_value, encoder
 from .engine.errors import constraint_column
 from .errors import DataJointError
 from .fetch import compiler_for
+from .misfit import find_misfit
 from .sql.ddl import default_expression
 
 Group = tuple[tuple[str, ...], list[tuple]]
@@ -96,11 +97,56 @@ def _check_names(table: Any, names: tuple[str, ...], ignore_extra: bool) -> list
     return [i for i, name in enumerate(names) if name in heading]
 
 
-def _encode_columns(table: Any, names: tuple[str, ...], values: list[tuple]) -> list[tuple]:
+_FLOATS = (float, np.float64, np.float32, np.float16)
+
+
+def _is_nan(value: Any) -> bool:
+    return type(value) in _FLOATS and value != value
+
+
+def _nan_to_null(columns: list[list]) -> bool:
+    """Missing values (NaN, as pandas writes them) become NULL in place; True if there were any."""
+    found = False
+    for i, column in enumerate(columns):
+        if any(_is_nan(v) for v in column):
+            columns[i] = [None if _is_nan(v) else v for v in column]
+            found = True
+    return found
+
+
+def _refuse_fractions(attribute: Any) -> Any:
+    """An adapter refusing 1.5 for an integer, where the database would round it silently."""
+
+    def check(value: Any) -> Any:
+        if isinstance(value, float | np.floating) and not float(value).is_integer():
+            raise errors.DataTypeError(
+                f"Attribute `{attribute.name}` ({attribute.type.core}) cannot take {value!r}: expected an integer."
+            )
+        return value
+
+    return check
+
+
+def _adapters(table: Any, names: tuple[str, ...]) -> list:
+    """The encoder of each column; integers are checked in Python where the database would round them."""
     adapters = [encoder(table.heading[name]) for name in names]
+    if not table.connection.dialect.strict_types:
+        for i, name in enumerate(names):
+            if adapters[i] is None and table.heading[name].type.category == "int":
+                adapters[i] = _refuse_fractions(table.heading[name])
+    return adapters
+
+
+def _encode_columns(table: Any, names: tuple[str, ...], values: list[tuple]) -> list[tuple]:
+    adapters = _adapters(table, names)
+    columns: list[list] = []
+    nan_found = False
+    if not table.connection.dialect.stores_nan_as_null and values:
+        columns = [list(col) for col in zip(*values)]
+        nan_found = _nan_to_null(columns)
     if not any(adapters):
-        return values
-    columns = [list(col) for col in zip(*values)]
+        return list(zip(*columns)) if nan_found else values
+    columns = columns or [list(col) for col in zip(*values)]
     try:
         for i, adapt in enumerate(adapters):
             if adapt is not None:
@@ -113,10 +159,15 @@ def _encode_columns(table: Any, names: tuple[str, ...], values: list[tuple]) -> 
 def _value_sql(table: Any, name: str) -> str:
     """The placeholder of one column: ``None`` (and NaN) take the attribute's default, as in DataJoint."""
     dialect = table.connection.dialect
-    default = table.heading[name].default
-    if default is None:
+    attribute = table.heading[name]
+    if attribute.default is None:
         return dialect.placeholder
-    return f"COALESCE({dialect.placeholder}, {default_expression(dialect, default)})"
+    default = dialect.escape_percent(default_expression(dialect, attribute.default, attribute.type.category))
+    value = dialect.placeholder
+    cast = dialect.parameter_cast(attribute.type)
+    if cast:
+        value = f"CAST({value} AS {cast})"
+    return f"COALESCE({value}, {default})"
 
 
 def _statement(table: Any, names: tuple[str, ...], skip_duplicates: bool) -> str:
@@ -203,12 +254,25 @@ def write_group(
         if replace:
             _delete_replaced(table, names, encoded)
         table.connection.executemany(_statement(table, names, skip_duplicates and not replace), encoded)
+        _resync_auto_increment(table, names)
     except errors.DataJointError as error:
-        raise _explain(table, error, names) from error
+        raise _explain(table, error, names, encoded) from error
     except OverflowError as error:
         raise _out_of_range(table, names, encoded) from error
     except (TypeError, ValueError) as error:
         raise errors.DataTypeError(f"Cannot insert into `{type(table).__name__}`: {error}.") from error
+
+
+def _resync_auto_increment(table: Any, names: tuple[str, ...]) -> None:
+    """After explicit values for an auto_increment key, let the next number follow the largest (as MySQL does)."""
+    template = table.connection.dialect.auto_increment_resync
+    if template is None:
+        return
+    for name in names:
+        if table.heading[name].auto_increment:
+            quote = table.connection.dialect.quote
+            sql = template.format(table=table.full_table_name, column=quote(name))
+            table.connection.query(sql, (table.full_table_name, name))
 
 
 def insert_chunks(table: Any, rows: Any, chunk_size: int, **options: Any) -> None:
@@ -260,27 +324,34 @@ def _insert_query(table: Any, query: Any, replace: bool, skip_duplicates: bool, 
             raise _explain(table, error, names) from error
 
 
-def _explain(table: Any, error: errors.DataJointError, names: tuple[str, ...] = ()) -> errors.DataJointError:
+def _explain(
+    table: Any, error: errors.DataJointError, names: tuple[str, ...] = (), rows: Sequence = ()
+) -> errors.DataJointError:
     """The same error class, its message saying which table and attribute refused the rows, and what to do."""
     message = f"Cannot insert into `{type(table).__name__}` ({table.full_table_name}): {error}"
     column = constraint_column(error, names)
+    if column not in table.heading and isinstance(error, errors.DataTypeError):
+        misfit = find_misfit(table.heading, names, rows)
+        if misfit:
+            return type(error)(f"{message} {misfit}")
     if column in table.heading:
         attribute = table.heading[column]
         null = "nullable" if attribute.nullable else "not nullable"
         message += f" Attribute `{column}` is declared as {attribute.type.core} ({null})."
     if isinstance(error, errors.DuplicateError):
         message += " To skip rows whose key exists, pass skip_duplicates=True."
-    elif isinstance(error, errors.IntegrityError) and "FOREIGN KEY" in str(error):
+    elif isinstance(error, errors.IntegrityError) and "foreign key" in str(error).lower():
         message += _parents_hint(table)
     return type(error)(message)
 
 
 def _parents_hint(table: Any) -> str:
     catalog = table.connection.catalog
-    parents = [
-        f"{fk.parent_schema}.{fk.parent_table}"
-        for fk in catalog.foreign_keys(table.database, table.table_name)
-    ]
+    try:
+        foreign_keys = catalog.foreign_keys(table.database, table.table_name)
+    except errors.DataJointError:
+        return ""  # PostgreSQL reads nothing more in a failed transaction; its message names the key
+    parents = [f"{fk.parent_schema}.{fk.parent_table}" for fk in foreign_keys]
     if not parents:
         return ""
     return f" Each row must reference existing rows of {', '.join(parents)}; insert those first."

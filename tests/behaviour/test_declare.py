@@ -224,7 +224,8 @@ def tokyo_time(monkeypatch):
     time.tzset()
 
 
-def test_current_timestamp_default_records_the_local_insert_time(schema, tokyo_time):
+def test_current_timestamp_default_records_the_local_insert_time(tokyo_time, schema):
+    # tokyo_time first: a server connection takes the time zone in force when it opens
     @schema
     class Event(dj.Manual):
         definition = """

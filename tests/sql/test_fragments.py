@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import pytest
 
-from joinery.engine.drivers import register_sqlite_functions
+from joinery.engine.driver_sqlite import register_sqlite_functions
 from joinery.errors import QuerySyntaxError, UnknownAttributeError
 from joinery.sql.fragments import translate_fragment
 
@@ -132,15 +132,15 @@ GOLDEN = [
         'name LIKE "a\\_%"',
         "condition",
         "\"name\" LIKE 'a\\_%' ESCAPE '\\'",
-        "\"name\" ILIKE 'a\\_%'",
-        "`name` LIKE 'a\\\\_%'",
+        "\"name\" ILIKE 'a\\_%%'",
+        "`name` LIKE 'a\\\\_%%'",
     ),
     (
         'name NOT LIKE "a!%" ESCAPE "!"',
         "expression",
         "\"name\" NOT LIKE 'a!%' ESCAPE '!'",
-        "CAST(\"name\" NOT ILIKE 'a!%' ESCAPE '!' AS INT)",
-        "`name` NOT LIKE 'a!%' ESCAPE '!'",
+        "CAST(\"name\" NOT ILIKE 'a!%%' ESCAPE '!' AS INT)",
+        "`name` NOT LIKE 'a!%%' ESCAPE '!'",
     ),
     (
         "a IN (1, 2) AND b BETWEEN 1 AND 3",
@@ -174,8 +174,8 @@ GOLDEN = [
         "a % 2 = 1",
         "condition",
         '"a" % 2 = 1',
-        '"a" % NULLIF(2, 0) = 1',
-        "`a` % 2 = 1",
+        '"a" %% NULLIF(2, 0) = 1',
+        "`a` %% 2 = 1",
     ),
     (
         "sum(x > 3)",
@@ -245,6 +245,7 @@ GOLDEN = [
 
 @pytest.mark.parametrize(("fragment", "kind", *DIALECTS), GOLDEN, ids=[case[0] for case in GOLDEN])
 def test_fragment_translates_to_golden_sql(fragment, kind, sqlite, postgres, mysql):
+    # PostgreSQL's and MySQL's drivers read `%` as a parameter marker, so a literal one is doubled
     expected = {"sqlite": sqlite, "postgres": postgres, "mysql": mysql}
     for dialect in DIALECTS:
         assert translate_fragment(fragment, dialect, COLUMNS, kind=kind) == expected[dialect], dialect
@@ -409,7 +410,8 @@ class Database:
     def execute(self, sql):
         cursor = self.connection.cursor()
         try:
-            cursor.execute(sql)
+            # translated fragments double a literal `%` where the driver reads `%` as a marker
+            cursor.execute(sql, ())
             return cursor.fetchall()
         except Exception:
             self.connection.rollback()  # PostgreSQL refuses the next statement otherwise

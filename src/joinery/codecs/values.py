@@ -5,9 +5,12 @@ when values pass through unchanged (the common, fast case: ints, floats,
 strings). They are looked up once per column of an insert or a fetch, never
 per value.
 
-Storage on the embedded backend: ``uuid`` as 16 bytes (as DataJoint does on
-MySQL), ``date``/``datetime``/``timestamp``/``time`` as ISO-8601 text,
-``decimal`` as its exact text, ``json`` as JSON text, ``bool`` as 0/1.
+Encoders produce values every driver binds: ``uuid.UUID`` (each driver stores
+it natively: 16 bytes on SQLite and MySQL, as DataJoint does, ``uuid`` on
+PostgreSQL), ISO-8601 text for dates and times, exact text for ``decimal``,
+JSON text for ``json``, Python ``bool`` for ``bool``. Decoders accept both a
+stored text form (SQLite) and the driver's own Python value (the servers'
+drivers return ``datetime``, ``Decimal``, ``UUID`` ... themselves).
 """
 
 from __future__ import annotations
@@ -36,13 +39,24 @@ def _fail(attribute: Attribute, value: Any, expected: str) -> DataTypeError:
 
 
 def _uuid_in(attribute: Attribute) -> Adapter:
-    def encode(value: Any) -> bytes:
+    def encode(value: Any) -> uuid.UUID:
         if isinstance(value, uuid.UUID):
-            return value.bytes
+            return value
         try:
-            return uuid.UUID(value if isinstance(value, str) else bytes(value).hex()).bytes
+            return uuid.UUID(value if isinstance(value, str) else bytes(value).hex())
         except (ValueError, TypeError, AttributeError):
             raise _fail(attribute, value, "a UUID or its string form") from None
+
+    return encode
+
+
+def _bool_in(attribute: Attribute) -> Adapter:
+    def encode(value: Any) -> bool:
+        if isinstance(value, (bool, np.bool_)) or (
+            isinstance(value, (int, np.integer, float, np.floating)) and value in (0, 1)
+        ):
+            return bool(value)
+        raise _fail(attribute, value, "True, False, 1 or 0")
 
     return encode
 
@@ -198,6 +212,7 @@ def _legacy_blob_in(attribute: Attribute) -> Adapter:
 
 _ENCODERS: dict[str, Callable[[Attribute], Adapter]] = {
     "uuid": _uuid_in,
+    "bool": _bool_in,
     "json": _json_in,
     "date": _date_in,
     "datetime": _datetime_in,
@@ -229,7 +244,13 @@ def encode_value(attribute: Attribute, value: Any) -> Any:
 # -- decoding ---------------------------------------------------------------------
 
 
-def _time_out(text: str) -> dt.timedelta:
+def _time_out(text: Any) -> dt.timedelta:
+    if isinstance(text, dt.timedelta):
+        return text
+    if isinstance(text, dt.time):
+        return dt.timedelta(
+            hours=text.hour, minutes=text.minute, seconds=text.second, microseconds=text.microsecond
+        )
     sign = -1 if text.startswith("-") else 1
     hours, minutes, seconds = text.lstrip("-").split(":")
     return sign * dt.timedelta(hours=int(hours), minutes=int(minutes), seconds=float(seconds))
@@ -243,12 +264,24 @@ def _codec_out(attribute: Attribute, **options: Any) -> Adapter:
     return codec.decode
 
 
+def _uuid_out(stored: Any) -> uuid.UUID:
+    return stored if isinstance(stored, uuid.UUID) else uuid.UUID(bytes=bytes(stored))
+
+
+def _date_out(stored: Any) -> dt.date:
+    return stored if isinstance(stored, dt.date) else dt.date.fromisoformat(stored)
+
+
+def _datetime_out(stored: Any) -> dt.datetime:
+    return stored if isinstance(stored, dt.datetime) else dt.datetime.fromisoformat(stored)
+
+
 _DECODERS: dict[str, Callable[..., Adapter]] = {
-    "uuid": lambda a, **o: lambda v: uuid.UUID(bytes=bytes(v)),
+    "uuid": lambda a, **o: _uuid_out,
     "json": lambda a, **o: json.loads,
-    "date": lambda a, **o: dt.date.fromisoformat,
-    "datetime": lambda a, **o: dt.datetime.fromisoformat,
-    "timestamp": lambda a, **o: dt.datetime.fromisoformat,
+    "date": lambda a, **o: _date_out,
+    "datetime": lambda a, **o: _datetime_out,
+    "timestamp": lambda a, **o: _datetime_out,
     "time": lambda a, **o: _time_out,
     "decimal": lambda a, **o: decimal.Decimal,
     "bool": lambda a, **o: bool,

@@ -37,6 +37,20 @@ class ForeignKeyInfo:
     pairs: tuple[tuple[str, str], ...]
 
 
+def catalog_for(connection: Any) -> Any:
+    """The catalog reader for the connection's backend."""
+    backend = connection.settings["backend"]
+    if backend == "postgresql":
+        from .catalog_postgres import PostgresCatalog
+
+        return PostgresCatalog(connection)
+    if backend == "mysql":
+        from .catalog_mysql import MySQLCatalog
+
+        return MySQLCatalog(connection)
+    return SQLiteCatalog(connection)
+
+
 class SQLiteCatalog:
     """Catalog queries for the embedded SQLite backend."""
 

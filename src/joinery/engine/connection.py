@@ -10,15 +10,13 @@ long as the writes themselves.
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any
 
 from .. import errors
 from ..sql.dialects import Dialect, get_dialect
-from .drivers import open_driver
-from .errors import translate_sqlite
+from .drivers import get_driver
 
 
 class Connection:
@@ -31,15 +29,17 @@ class Connection:
     def __init__(self, settings: dict[str, Any]):
         self.settings = dict(settings)
         self.dialect: Dialect = get_dialect(_dialect_name(self.settings["backend"]))
+        self.driver = get_driver(self.settings["backend"])
+        self._driver_errors = self.driver.driver_errors()
         self._raw: Any = None
         self._pid = -1
         self._in_transaction = False
         self._savepoints = 0
         self.schemas: dict[str, Any] = {}
         from ..dependencies import Dependencies
-        from .catalog import SQLiteCatalog
+        from .catalog import catalog_for
 
-        self.catalog = SQLiteCatalog(self)
+        self.catalog = catalog_for(self)
         self.dependencies = Dependencies(self)
         self.connect()
 
@@ -47,21 +47,22 @@ class Connection:
 
     def connect(self) -> None:
         """Open the driver connection (again)."""
-        self._raw = open_driver(self.settings)
+        self._raw = self.driver.open(self.settings)
         self._pid = os.getpid()
         self._in_transaction = False
 
     @property
     def raw(self) -> Any:
         """The DB-API connection; reopened after a fork so processes never share one."""
-        if self._pid != os.getpid():
+        if self._raw is None or self._pid != os.getpid():
             self.connect()
         return self._raw
 
     def close(self) -> None:
         """Close the driver connection."""
         if self._raw is not None:
-            self._raw.close()
+            with suppress(*self._driver_errors):
+                self._raw.close()
             self._raw = None
 
     def is_connected(self) -> bool:
@@ -77,18 +78,55 @@ class Connection:
     # -- statements ------------------------------------------------------------
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        """Run one statement and return its cursor."""
+        """Run one statement and return its cursor.
+
+        A lost connection is re-established and the statement run again, unless
+        a transaction was open: its writes are gone, which the caller must know.
+        """
         try:
-            return self.raw.execute(sql, params)
-        except sqlite3.Error as error:
-            raise translate_sqlite(error, sql) from error
+            return self.driver.execute(self.raw, sql, params)
+        except self._driver_errors as error:
+            self._reconnect_or_raise(error, sql)
+        try:
+            return self.driver.execute(self.raw, sql, params)
+        except self._driver_errors as error:
+            raise self.driver.translate(error, sql) from error
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any:
         """Run one statement for many parameter rows."""
         try:
-            return self.raw.executemany(sql, rows)
-        except sqlite3.Error as error:
-            raise translate_sqlite(error, sql) from error
+            return self.driver.executemany(self.raw, sql, rows)
+        except self._driver_errors as error:
+            self._reconnect_or_raise(error, sql)
+        try:
+            return self.driver.executemany(self.raw, sql, rows)
+        except self._driver_errors as error:
+            raise self.driver.translate(error, sql) from error
+
+    def _reconnect_or_raise(self, error: BaseException, sql: str) -> None:
+        """Reconnect after a lost connection outside a transaction; raise the translated error otherwise."""
+        if not self.driver.is_lost_connection(error):
+            raise self.driver.translate(error, sql) from error
+        if self._in_transaction:
+            self._in_transaction = False
+            self._savepoints = 0
+            self.close()
+            raise errors.LostConnectionError(
+                f"The connection to the database server was lost inside a transaction ({error}); the "
+                "transaction's writes were rolled back by the server. Run the transaction again."
+            ) from error
+        if not self.settings.get("reconnect", True):
+            raise errors.LostConnectionError(
+                f"The connection to the database server was lost ({error}) and database.reconnect is off; "
+                "call dj.conn(reset=True) to reconnect."
+            ) from error
+        self.close()
+        self.connect()
+
+    def ping(self) -> bool:
+        """True if the server answers (reconnecting first if the connection was lost)."""
+        self.query("SELECT 1").fetchall()
+        return True
 
     # -- transactions ----------------------------------------------------------
 
@@ -115,8 +153,9 @@ class Connection:
     def cancel_transaction(self) -> None:
         """Roll back the open transaction."""
         self._in_transaction = False
-        with suppress(sqlite3.Error):
-            self.raw.execute("ROLLBACK")
+        self._savepoints = 0
+        with suppress(*self._driver_errors):
+            self.driver.execute(self.raw, "ROLLBACK", ())
 
     @property
     def transaction(self):
@@ -158,9 +197,9 @@ class Connection:
 
     def _rollback_to(self, savepoint: str) -> None:
         # if the transaction itself is gone, its owner's rollback reports that
-        with suppress(sqlite3.Error):
-            self.raw.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
-            self.raw.execute(f"RELEASE SAVEPOINT {savepoint}")
+        with suppress(*self._driver_errors):
+            self.driver.execute(self.raw, f"ROLLBACK TO SAVEPOINT {savepoint}", ())
+            self.driver.execute(self.raw, f"RELEASE SAVEPOINT {savepoint}", ())
 
 
 def _dialect_name(backend: str) -> str:

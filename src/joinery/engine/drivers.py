@@ -1,102 +1,58 @@
-"""Opening a DB-API connection for each backend, with the settings joinery relies on.
+"""The driver of each backend, as a small table of functions.
 
-A driver function takes the resolved connection settings and returns a raw
-DB-API connection in autocommit mode: joinery issues ``BEGIN``/``COMMIT``
-itself so that a transaction is exactly as long as it chooses.
+A driver module opens a raw DB-API connection in autocommit mode (joinery
+issues ``BEGIN``/``COMMIT`` itself), runs statements, names the exceptions it
+raises and tells which of them mean the connection was lost. The connection
+layer looks drivers up here by backend name; nothing else imports a driver.
 """
 
 from __future__ import annotations
 
-import datetime
-import decimal
-import operator
-import re
-import sqlite3
-import uuid
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
-import numpy as np
-
-#: how long a writer waits for another process's write lock before failing
-SQLITE_BUSY_TIMEOUT_MS = 60_000
+from . import driver_mysql, driver_postgres, driver_sqlite, errors
 
 
-def _register_sqlite_adapters() -> None:
-    """Let sqlite3 bind numpy scalars and common Python values directly.
+@dataclass(frozen=True)
+class Driver:
+    """One backend's DB-API driver, and how to read its errors."""
 
-    Registering adapters for types the driver does not know costs nothing for
-    the types it does know (int, float, str, bytes), so the fast path stays fast.
-    """
-    integers: tuple[Any, ...] = (
-        np.int8,
-        np.int16,
-        np.int32,
-        np.int64,
-        np.uint8,
-        np.uint16,
-        np.uint32,
-        np.uint64,
+    open: Callable[[dict[str, Any]], Any]
+    execute: Callable[[Any, str, Any], Any]
+    executemany: Callable[[Any, str, Any], Any]
+    driver_errors: Callable[[], tuple[type[BaseException], ...]]
+    is_lost_connection: Callable[[BaseException], bool]
+    translate: Callable[[BaseException, str], Exception]
+
+
+def _driver(module: ModuleType, translate: Callable[[Any, str], Exception]) -> Driver:
+    return Driver(
+        open=module.open_connection,
+        execute=module.execute,
+        executemany=module.executemany,
+        driver_errors=module.driver_errors,
+        is_lost_connection=module.is_lost_connection,
+        translate=translate,
     )
-    floats: tuple[Any, ...] = (np.float16, np.float32, np.float64)
-    for np_type in integers:
-        sqlite3.register_adapter(np_type, operator.index)
-    for np_type in floats:
-        sqlite3.register_adapter(np_type, float)  # type: ignore[arg-type]
-    sqlite3.register_adapter(np.bool_, int)
-    sqlite3.register_adapter(np.str_, str)
-    sqlite3.register_adapter(decimal.Decimal, str)
-    sqlite3.register_adapter(uuid.UUID, lambda u: u.bytes)
-    sqlite3.register_adapter(datetime.datetime, lambda d: d.isoformat(sep=" "))
-    sqlite3.register_adapter(datetime.date, lambda d: d.isoformat())
 
 
-_register_sqlite_adapters()
+DRIVERS = {
+    "sqlite": _driver(driver_sqlite, errors.translate_sqlite),
+    "postgresql": _driver(driver_postgres, errors.translate_postgres),
+    "mysql": _driver(driver_mysql, errors.translate_mysql),
+}
 
 
-def _regexp(pattern: str | None, value: object) -> bool | None:
-    """MySQL's ``value REGEXP pattern`` (case-insensitive, as MySQL's default collation is)."""
-    if pattern is None or value is None:
-        return None
-    return re.search(pattern, str(value), re.IGNORECASE) is not None
-
-
-def register_sqlite_functions(raw: sqlite3.Connection) -> None:
-    """SQL functions DataJoint users' fragments may call that SQLite lacks."""
-    raw.create_function("regexp", 2, _regexp, deterministic=True)
-
-
-def open_sqlite(path: str | Path) -> sqlite3.Connection:
-    """Open (creating if needed) the SQLite file, in WAL mode with foreign keys on.
-
-    WAL lets readers run while one process writes, which is what several
-    populating processes on one machine need.
-    """
-    path = str(path)
-    if path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    raw = sqlite3.connect(
-        path,
-        isolation_level=None,
-        timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
-        check_same_thread=False,
-    )
-    register_sqlite_functions(raw)
-    raw.execute("PRAGMA foreign_keys = ON")
-    raw.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-    if path != ":memory:":
-        raw.execute("PRAGMA journal_mode = WAL")
-        raw.execute("PRAGMA synchronous = NORMAL")
-    return raw
-
-
-def open_driver(settings: dict[str, Any]) -> Any:
-    """A raw DB-API connection for ``settings['backend']``."""
-    backend = settings["backend"]
-    if backend == "sqlite":
-        return open_sqlite(settings["path"])
+def get_driver(backend: str) -> Driver:
+    """The driver for ``backend`` ('sqlite', 'postgresql', 'mysql')."""
     from ..errors import DataJointError
 
-    raise DataJointError(
-        f"The {backend!r} backend is not available in this version of joinery; use database.backend='sqlite'."
-    )
+    try:
+        return DRIVERS[backend]
+    except KeyError:
+        raise DataJointError(
+            f"Unknown database backend {backend!r}; choose one of {sorted(DRIVERS)}."
+        ) from None

@@ -8,11 +8,13 @@ dialects that keep comments outside the table.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from ..errors import DataJointError
 from ..query.heading import Attribute
 from .dialects import Dialect
+from .dialects.base import quote_literal
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ def column_comment(dialect: Dialect, attribute: Attribute) -> str:
     return f":{attribute.type.core}:{attribute.comment}"
 
 
-def default_expression(dialect: Dialect, default: str) -> str:
+def default_expression(dialect: Dialect, default: str, category: str = "") -> str:
     """The SQL of a default as declared or read back from the catalog (``CURRENT_TIMESTAMP``, ``'raw'``, ``5``).
 
     ``CURRENT_TIMESTAMP`` becomes the dialect's spelling of the local time now,
@@ -60,72 +62,110 @@ def default_expression(dialect: Dialect, default: str) -> str:
     upper = default.upper()
     if upper.startswith("CURRENT_TIMESTAMP"):
         return dialect.extra.get("current_timestamp", "CURRENT_TIMESTAMP")
-    if upper in ("TRUE", "FALSE"):
-        return "1" if upper == "TRUE" else "0"
+    if upper in ("TRUE", "FALSE") or (category == "bool" and upper in ("1", "0")):
+        return dialect.boolean_literals[upper in ("FALSE", "0")]
     if default[:1] == '"':
-        return "'" + default[1:-1].replace("'", "''") + "'"
+        return quote_literal(default[1:-1])
     return default
 
 
 def _default_sql(dialect: Dialect, attribute: Attribute) -> str:
     if attribute.default is None:
         return " DEFAULT NULL" if attribute.nullable else ""
-    return f" DEFAULT {default_expression(dialect, attribute.default)}"
+    return f" DEFAULT {default_expression(dialect, attribute.default, attribute.type.category)}"
 
 
-def _column(dialect: Dialect, attribute: Attribute, inline_key: bool) -> str:
+def _column(dialect: Dialect, attribute: Attribute, comment: str) -> str:
     name = dialect.quote(attribute.name)
-    parts = [name, dialect.native_type(attribute.type)]
-    if inline_key:
-        # SQLite numbers rows only for a column declared exactly `INTEGER PRIMARY KEY`
-        parts = [name, "INTEGER PRIMARY KEY AUTOINCREMENT"]
-    if not attribute.nullable:
+    native = dialect.native_type(attribute.type)
+    if attribute.auto_increment:
+        native = dialect.auto_increment.format(type=native)
+    parts = [name, native]
+    if not attribute.nullable and not (attribute.auto_increment and "NOT NULL" in native):
         parts.append("NOT NULL")
     sql = " ".join(parts) + _default_sql(dialect, attribute)
     check = dialect.check_constraint(name, attribute.type)
     if check:
         # named after the column, so that a refused value's error names its attribute
         sql += f" CONSTRAINT {name} CHECK ({check})"
+    if dialect.inline_comments:
+        sql += f" COMMENT {quote_literal(comment)}"
     return sql
 
 
-def create_table(dialect: Dialect, decl: Declaration) -> tuple[list[str], dict[str, str]]:
-    """The statements creating the table, and the comments ('' = table comment) to record."""
-    quote = dialect.quote
-    key = [a.name for a in decl.attributes if a.in_key]
-    if not key:
-        raise DataJointError(
-            f"Table `{decl.table}` has no primary key: declare at least one attribute above `---`."
-        )
+def _check_auto_increment(decl: Declaration, key: list[str]) -> bool:
     auto = [a for a in decl.attributes if a.auto_increment]
     if auto and (len(key) != 1 or auto[0].name != key[0] or auto[0].type.category != "int"):
         raise DataJointError(
             f"Table `{decl.table}`: auto_increment is supported only on a primary key of one integer attribute."
         )
-    columns = [_column(dialect, a, inline_key=bool(auto) and a.in_key) for a in decl.attributes]
-    if not auto:
-        columns.append("PRIMARY KEY (" + ", ".join(quote(k) for k in key) + ")")
-    for fk in decl.foreign_keys:
-        child = ", ".join(quote(c) for c, _ in fk.pairs)
-        parent = ", ".join(quote(p) for _, p in fk.pairs)
-        columns.append(
-            f"FOREIGN KEY ({child}) REFERENCES {dialect.table_ref(fk.parent_schema, fk.parent_table)} "
-            f"({parent}) ON UPDATE CASCADE ON DELETE RESTRICT"
+    return bool(auto)
+
+
+def _foreign_key(dialect: Dialect, fk: ForeignKey) -> str:
+    child = ", ".join(dialect.quote(c) for c, _ in fk.pairs)
+    parent = ", ".join(dialect.quote(p) for _, p in fk.pairs)
+    return (
+        f"FOREIGN KEY ({child}) REFERENCES {dialect.table_ref(fk.parent_schema, fk.parent_table)} "
+        f"({parent}) ON UPDATE CASCADE ON DELETE RESTRICT"
+    )
+
+
+def index_name(decl: Declaration, number: int) -> str:
+    """A short name unique in the database (PostgreSQL's index names are schema-wide, 63 bytes at most)."""
+    digest = hashlib.sha1(f"{decl.schema}.{decl.table}".encode()).hexdigest()[:12]
+    return f"ix{digest}_{number}"
+
+
+def _indexes(dialect: Dialect, decl: Declaration) -> list[str]:
+    indexes = list(decl.indexes) + [
+        (tuple(c for c, _ in fk.pairs), True) for fk in decl.foreign_keys if fk.unique
+    ]
+    table = dialect.table_ref(decl.schema, decl.table)
+    return [
+        f"CREATE {'UNIQUE ' if unique else ''}INDEX {dialect.quote(index_name(decl, number))} ON {table} "
+        f"(" + ", ".join(dialect.quote(a) for a in attributes) + ")"
+        for number, (attributes, unique) in enumerate(indexes)
+    ]
+
+
+def _comment_statements(dialect: Dialect, decl: Declaration, comments: dict[str, str]) -> list[str]:
+    table = dialect.table_ref(decl.schema, decl.table)
+    statements = [f"COMMENT ON TABLE {table} IS {quote_literal(decl.comment)}"]
+    statements += [
+        f"COMMENT ON COLUMN {table}.{dialect.quote(name)} IS {quote_literal(text)}"
+        for name, text in comments.items()
+        if name
+    ]
+    return statements
+
+
+def create_table(dialect: Dialect, decl: Declaration) -> tuple[list[str], dict[str, str]]:
+    """The statements creating the table, and the comments ('' = table comment) to record.
+
+    The statements carry no parameters; on dialects where ``%`` marks one, literal
+    ``%`` signs are doubled.
+    """
+    key = [a.name for a in decl.attributes if a.in_key]
+    if not key:
+        raise DataJointError(
+            f"Table `{decl.table}` has no primary key: declare at least one attribute above `---`."
         )
-    suffix = " STRICT" if dialect.strict_tables else ""
+    auto = _check_auto_increment(decl, key)
+    comments = {"": decl.comment, **{a.name: column_comment(dialect, a) for a in decl.attributes}}
+    columns = [_column(dialect, a, comments[a.name]) for a in decl.attributes]
+    if not (auto and dialect.auto_increment_is_key):
+        columns.append("PRIMARY KEY (" + ", ".join(dialect.quote(k) for k in key) + ")")
+    columns += [_foreign_key(dialect, fk) for fk in decl.foreign_keys]
+    suffix = dialect.table_suffix
+    if dialect.inline_comments:
+        suffix += f" COMMENT={quote_literal(decl.comment)}"
     statements = [
         f"CREATE TABLE {dialect.table_ref(decl.schema, decl.table)} (\n  "
         + ",\n  ".join(columns)
         + f"\n){suffix}"
     ]
-    indexes = list(decl.indexes) + [
-        (tuple(c for c, _ in fk.pairs), True) for fk in decl.foreign_keys if fk.unique
-    ]
-    for number, (attributes, unique) in enumerate(indexes):
-        name = quote(f"{decl.schema}.{decl.table}.index{number}")
-        statements.append(
-            f"CREATE {'UNIQUE ' if unique else ''}INDEX {name} ON {dialect.table_ref(decl.schema, decl.table)} "
-            f"(" + ", ".join(quote(a) for a in attributes) + ")"
-        )
-    comments = {"": decl.comment, **{a.name: column_comment(dialect, a) for a in decl.attributes}}
-    return statements, comments
+    statements += _indexes(dialect, decl)
+    if dialect.comment_statements:
+        statements += _comment_statements(dialect, decl, comments)
+    return [dialect.escape_percent(statement) for statement in statements], comments

@@ -50,6 +50,8 @@ __all__ = ["translate_fragment"]
 KINDS = ("condition", "expression")
 # Backends that distinguish truth values from numbers (a capability of the flavour).
 _STRICT_BOOLEANS = {"sqlite": False, "postgres": True, "mysql": False}
+# Backends whose drivers read `%` as a parameter marker: literal `%` is written `%%`.
+_PERCENT_ESCAPED = {"sqlite": False, "postgres": True, "mysql": True}
 # Nodes a fragment may not contain: subqueries and statements reach other tables under
 # MySQL's names, placeholders and variables have no value here.
 _FORBIDDEN = {
@@ -121,15 +123,16 @@ def _translate(
         raise ValueError(f"Unknown fragment kind {kind!r}; expected one of {KINDS}.")
     holder = _parse(fragment)
     _check_nodes(holder, fragment)
-    _bind_attributes(holder, fragment, dict(columns))
+    substitutes = _bind_attributes(holder, fragment, dict(columns))
     if count_star is not None:
         for star in list(holder.find_all(exp.Star)):
-            star.replace(exp.Paren(this=exp.Var(this=count_star)))
+            star.replace(exp.Paren(this=_placeholder_for(count_star, substitutes)))
     try:
         apply_rules(holder, dialect)
         if _STRICT_BOOLEANS[dialect]:
             coerce_booleans(holder, top_is_condition=kind == "condition")
-        return holder.this.sql(dialect=_TARGETS[dialect], comments=False, unsupported_level=ErrorLevel.RAISE)
+        sql = holder.this.sql(dialect=_TARGETS[dialect], comments=False, unsupported_level=ErrorLevel.RAISE)
+        return _fill_substitutes(sql, substitutes, _PERCENT_ESCAPED[dialect])
     except (Untranslatable, SqlglotError) as error:
         raise QuerySyntaxError(
             f"The SQL fragment {fragment!r} cannot be translated for {dialect}: {error}. "
@@ -184,11 +187,28 @@ def _check_nodes(tree: exp.Expr, fragment: str) -> None:
             raise QuerySyntaxError(f"The SQL fragment {fragment!r} uses '*' outside count(*).")
 
 
-def _bind_attributes(tree: exp.Expr, fragment: str, columns: dict[str, str | None]) -> None:
-    """Replace each attribute name in ``tree`` by its quoted column or its substituted SQL.
+def _placeholder_for(substitute: str, substitutes: list[str]) -> exp.Var:
+    """A marker standing for target-dialect SQL that must reach the output untouched."""
+    substitutes.append(substitute)
+    return exp.Var(this=f"__joinery_substitute_{len(substitutes) - 1}__")
+
+
+def _fill_substitutes(sql: str, substitutes: list[str], escape_percent: bool) -> str:
+    """Escape ``%`` in the translated text (not in substitutes, which are escaped already), then fill them in."""
+    if escape_percent:
+        sql = sql.replace("%", "%%")
+    for number, substitute in enumerate(substitutes):
+        sql = sql.replace(f"__joinery_substitute_{number}__", substitute)
+    return sql
+
+
+def _bind_attributes(tree: exp.Expr, fragment: str, columns: dict[str, str | None]) -> list[str]:
+    """Replace each attribute name in ``tree`` by its quoted column or a marker for its substituted SQL.
 
     Names match exactly, else ignoring case as MySQL does for column names.
+    Returns the substituted SQL texts, in marker order.
     """
+    substitutes: list[str] = []
     folded = {name.lower(): name for name in columns}
     unknown: list[str] = []
     for column in list(tree.find_all(exp.Column)):
@@ -204,10 +224,11 @@ def _bind_attributes(tree: exp.Expr, fragment: str, columns: dict[str, str | Non
         if substitute is None:
             column.replace(exp.column(found, quoted=True))
         else:
-            column.replace(exp.Paren(this=exp.Var(this=substitute)))
+            column.replace(exp.Paren(this=_placeholder_for(substitute, substitutes)))
     if unknown:
         raise UnknownAttributeError(
             f"The SQL fragment {fragment!r} names unknown attribute(s) {', '.join(dict.fromkeys(unknown))}. "
             f"Available attributes: {', '.join(sorted(columns)) or '(none)'}. Check the spelling; "
             "a text value must be quoted, e.g. 'name = \"Alice\"'."
         )
+    return substitutes

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from .base import Dialect
+from .mysql import MYSQL
+from .postgres import POSTGRES
 from .sqlite import SQLITE
 
-_DIALECTS = {"sqlite": SQLITE}
+_DIALECTS = {"sqlite": SQLITE, "postgres": POSTGRES, "mysql": MYSQL}
 
 
 def get_dialect(name: str) -> Dialect:
@@ -20,4 +22,4 @@ def get_dialect(name: str) -> Dialect:
         ) from None
 
 
-__all__ = ["Dialect", "SQLITE", "get_dialect"]
+__all__ = ["MYSQL", "POSTGRES", "SQLITE", "Dialect", "get_dialect"]

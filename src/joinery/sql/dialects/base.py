@@ -30,10 +30,34 @@ class Dialect:
     check_constraint: Callable[[str, TypeSpec], str | None] = lambda column, spec: None
     #: comments live in a side table instead of the column definitions
     comments_in_side_table: bool = False
+    #: comments are written inline (``COMMENT '...'``) in ``CREATE TABLE``
+    inline_comments: bool = False
+    #: comments are set by ``COMMENT ON TABLE/COLUMN`` statements after ``CREATE TABLE``
+    comment_statements: bool = False
     #: schemas share one namespace and become a prefix of the table name
     schema_is_table_prefix: bool = False
-    #: ``CREATE TABLE ... STRICT`` makes the database refuse values of the wrong type
-    strict_tables: bool = False
+    #: text after ``CREATE TABLE t (...)``: ``STRICT`` makes SQLite refuse values of the wrong type
+    table_suffix: str = ""
+    #: how ``true``/``false`` defaults are spelled
+    boolean_literals: tuple[str, str] = ("1", "0")
+    #: the column type of an auto_increment key (``{type}`` is its native type)
+    auto_increment: str = "{type} AUTO_INCREMENT"
+    #: the auto_increment column is itself the primary key clause (SQLite's rowid alias)
+    auto_increment_is_key: bool = False
+    #: run after inserting explicit auto_increment values, so the next number follows the largest
+    #: (``{table}``, ``{column}``; parameters: the table's and the column's quoted names)
+    auto_increment_resync: str | None = None
+    #: parameters are ``%s`` (pyformat): a literal ``%`` in SQL text is written ``%%``
+    percent_escaped: bool = False
+    #: the driver stores a float NaN as NULL by itself (elsewhere joinery turns NaN into NULL, as DataJoint does)
+    stores_nan_as_null: bool = False
+    #: the type a parameter must be cast to inside ``COALESCE(param, default)`` (None: no cast).
+    #: Only types whose casts never truncate or round: a cast to varchar(5) would cut a long string.
+    parameter_cast: Callable[[TypeSpec], str | None] = lambda spec: None
+    #: the database itself refuses a value of the wrong kind (1.5 for an integer)
+    strict_types: bool = False
+    #: the most parameters one statement may carry (None: no limit that matters)
+    max_parameters: int | None = None
     #: ``INSERT`` that silently skips rows whose key exists: a verb and a suffix
     insert_ignore_verb: str = "INSERT"
     on_conflict_ignore: str = " ON CONFLICT DO NOTHING"
@@ -47,6 +71,10 @@ class Dialect:
     #: ``LIMIT`` with no bound, for an ``OFFSET`` without ``LIMIT``
     unbounded_limit: str = "ALL"
     extra: dict = field(default_factory=dict)
+
+    def escape_percent(self, sql: str) -> str:
+        """SQL text with literal ``%`` doubled where the driver reads ``%`` as a placeholder."""
+        return sql.replace("%", "%%") if self.percent_escaped else sql
 
     def quote(self, identifier: str) -> str:
         """Quote an identifier; an embedded quote character is doubled."""
@@ -109,3 +137,15 @@ class Dialect:
     def placeholders(self, count: int) -> str:
         """``?, ?, ?`` (or ``%s, ...``) for ``count`` parameters."""
         return ", ".join([self.placeholder] * count)
+
+
+def integer_range(spec: TypeSpec) -> tuple[int, int]:
+    """The smallest and largest value of an integer type."""
+    if spec.unsigned:
+        return 0, 2**spec.bits - 1
+    return -(2 ** (spec.bits - 1)), 2 ** (spec.bits - 1) - 1
+
+
+def quote_literal(text: str) -> str:
+    """A SQL string literal (quotes doubled)."""
+    return "'" + text.replace("'", "''") + "'"

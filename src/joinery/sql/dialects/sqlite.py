@@ -10,7 +10,7 @@ times are ISO-8601 text, which sorts and compares correctly as text.
 from __future__ import annotations
 
 from ...definition.spec import TypeSpec
-from .base import Dialect
+from .base import Dialect, integer_range, quote_literal
 
 # "INT", not "INTEGER": a one-column `INTEGER PRIMARY KEY` is SQLite's rowid, which silently
 # numbers a NULL key instead of refusing it. Only auto_increment keys are declared INTEGER.
@@ -36,23 +36,12 @@ def _native_type(spec: TypeSpec) -> str:
     return _STORAGE.get(spec.category, "BLOB")
 
 
-def integer_range(spec: TypeSpec) -> tuple[int, int]:
-    """The smallest and largest value of an integer type."""
-    if spec.unsigned:
-        return 0, 2**spec.bits - 1
-    return -(2 ** (spec.bits - 1)), 2 ** (spec.bits - 1) - 1
-
-
-def _quote_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _check(column: str, spec: TypeSpec) -> str | None:
     category = spec.category
     if category == "string" and spec.length is not None:
         return f"length({column}) <= {spec.length}"
     if category == "enum":
-        return f"{column} IN ({', '.join(_quote_literal(m) for m in spec.members)})"
+        return f"{column} IN ({', '.join(quote_literal(m) for m in spec.members)})"
     if category == "bool":
         return f"{column} IN (0, 1)"
     if category == "int" and spec.bits and spec.bits < 64:
@@ -73,7 +62,11 @@ SQLITE = Dialect(
     check_constraint=_check,
     comments_in_side_table=True,
     schema_is_table_prefix=True,
-    strict_tables=True,
+    table_suffix=" STRICT",
+    auto_increment="INTEGER PRIMARY KEY AUTOINCREMENT",
+    auto_increment_is_key=True,
+    stores_nan_as_null=True,
+    strict_types=True,
     begin_write="BEGIN IMMEDIATE",
     unbounded_limit="-1",
     # INT/TEXT/BLOB cannot tell `time` from `text`: keep every declared type in the comment

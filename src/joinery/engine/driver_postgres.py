@@ -1,0 +1,126 @@
+"""The PostgreSQL driver (psycopg 3).
+
+The connection runs in autocommit mode: joinery issues ``BEGIN``/``COMMIT``
+itself. numpy scalars are taught to psycopg once; ``json``/``jsonb`` columns are
+read as text, so that joinery's decoders see the same stored form as on the
+other backends.
+"""
+
+from __future__ import annotations
+
+import datetime
+import operator
+from typing import Any
+
+import numpy as np
+
+from .. import errors
+
+_adapted = False
+
+
+def _driver() -> Any:
+    try:
+        import psycopg
+    except ImportError:
+        raise errors.DataJointError(
+            "The postgresql backend needs psycopg 3: pip install 'joinery[postgres]'."
+        ) from None
+    return psycopg
+
+
+def _adapt_numpy(psycopg: Any) -> None:
+    """Let psycopg send numpy scalars as the matching PostgreSQL numbers (once per process)."""
+    global _adapted
+    if _adapted:
+        return
+    from psycopg.types.numeric import FloatDumper, IntDumper
+
+    class NumpyIntDumper(IntDumper):
+        def dump(self, obj: Any) -> Any:
+            return super().dump(operator.index(obj))
+
+    class NumpyFloatDumper(FloatDumper):
+        def dump(self, obj: Any) -> Any:
+            return super().dump(float(obj))
+
+    for np_type in (np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64):
+        psycopg.adapters.register_dumper(np_type, NumpyIntDumper)
+    for np_type in (np.float16, np.float32, np.float64):
+        psycopg.adapters.register_dumper(np_type, NumpyFloatDumper)
+    psycopg.adapters.register_dumper(np.bool_, _bool_dumper(psycopg))
+    psycopg.adapters.register_dumper(np.str_, psycopg.types.string.StrDumper)
+    _adapted = True
+
+
+def _bool_dumper(psycopg: Any) -> Any:
+    from psycopg.types.bool import BoolDumper
+
+    class NumpyBoolDumper(BoolDumper):
+        def dump(self, obj: Any) -> Any:
+            return super().dump(bool(obj))
+
+    return NumpyBoolDumper
+
+
+def open_connection(settings: dict[str, Any]) -> Any:
+    """A psycopg connection for resolved ``settings``; a clear error names the server if it is unreachable."""
+    psycopg = _driver()
+    _adapt_numpy(psycopg)
+    options = {
+        "host": settings["host"],
+        "port": settings["port"],
+        "user": settings["user"] or None,
+        "password": settings["password"] or None,
+        "dbname": settings["database"] or "postgres",
+        "autocommit": True,
+        "connect_timeout": 10,
+    }
+    if settings.get("use_tls") is False:
+        options["sslmode"] = "disable"
+    try:
+        raw = psycopg.connect(**{k: v for k, v in options.items() if v is not None})
+    except psycopg.OperationalError as error:
+        raise errors.LostConnectionError(
+            f"Cannot connect to PostgreSQL at {settings['host']}:{settings['port']} as user "
+            f"{settings['user']!r}: {str(error).strip()}. Check database.host, database.port, database.user "
+            "and database.password, and that the server is running."
+        ) from None
+    from psycopg.types.string import TextLoader
+
+    for json_type in ("json", "jsonb"):
+        raw.adapters.register_loader(json_type, TextLoader)
+    # CURRENT_TIMESTAMP defaults record this machine's local time, as on SQLite
+    raw.execute(f"SET TIME ZONE INTERVAL '{local_utc_offset()}' HOUR TO MINUTE")
+    return raw
+
+
+def local_utc_offset() -> str:
+    """This machine's offset from UTC now, as ``+HH:MM``."""
+    offset = datetime.datetime.now().astimezone().strftime("%z")
+    return f"{offset[:3]}:{offset[3:]}"
+
+
+def is_lost_connection(error: BaseException) -> bool:
+    """True for errors that mean the server connection is gone (restart, network)."""
+    psycopg = _driver()
+    if isinstance(error, psycopg.OperationalError | psycopg.InterfaceError):
+        return error.sqlstate is None or error.sqlstate.startswith(("08", "57P"))
+    return False
+
+
+def execute(raw: Any, sql: str, params: Any) -> Any:
+    """Run one statement; returns the cursor."""
+    return raw.execute(sql, params)
+
+
+def executemany(raw: Any, sql: str, rows: Any) -> Any:
+    """Run one statement for many parameter rows (psycopg pipelines them)."""
+    cursor = raw.cursor()
+    cursor.executemany(sql, rows)
+    return cursor
+
+
+def driver_errors() -> tuple[type[BaseException], ...]:
+    """The exceptions the driver raises for database errors."""
+    return (_driver().Error,)
