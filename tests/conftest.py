@@ -63,6 +63,14 @@ def connection(backend, tmp_path, monkeypatch):
             del dj.config[key]
 
 
+@pytest.fixture
+def database_url(connection):
+    """The URL of the test's database, for other processes: ``dj.config["database.url"] = url``."""
+    if connection.settings["backend"] == "sqlite":
+        return "sqlite:///" + connection.settings["path"]
+    return SERVER_URLS[connection.settings["backend"]]
+
+
 def _drop_new_schemas(before: set) -> None:
     """Drop every schema the test created on a server (dependents first, by retrying)."""
     connection = dj.conn()

@@ -1,7 +1,8 @@
 """Reading a table's heading back from the catalog.
 
 Column comments carry DataJoint's ``:type:comment`` convention; a column
-without that prefix has a native type, which is parsed as such.
+without that prefix has a native type, which is parsed as such. Each
+attribute's lineage is derived from the foreign keys (``lineage.py``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import Any
 
 from .definition import parse_type
 from .errors import DataJointError
+from .lineage import table_lineages
 from .query.heading import Attribute, Heading
 
 
@@ -32,10 +34,11 @@ def _default(raw: str | None, now: str) -> str | None:
 
 
 def load_heading(connection: Any, schema: str, table: str) -> Heading:
-    """The heading of a stored table, from the database's catalog."""
+    """The heading of a stored table, from the database's catalog (lineages from its foreign keys)."""
     columns = connection.catalog.columns(schema, table)
     if not columns:
         raise DataJointError(f"Table {table!r} does not exist in schema {schema!r}.")
+    lineages = table_lineages(connection.catalog, schema, table, [c.name for c in columns if c.in_key])
     now = connection.dialect.extra.get("current_timestamp", "CURRENT_TIMESTAMP")
     attributes = []
     for column in columns:
@@ -49,6 +52,7 @@ def load_heading(connection: Any, schema: str, table: str) -> Heading:
                 default=_default(column.default, now),
                 comment=comment,
                 auto_increment=column.auto_increment,
+                lineage=lineages.get(column.name),
             )
         )
     return Heading(attributes)

@@ -130,7 +130,7 @@ def declare(
         _warn_if_different(connection, decl, class_name)
         return False
     statements, comments = create_table(connection.dialect, decl)
-    with connection.atomic():
+    with connection.atomic_ddl():
         for statement in statements:
             connection.query(statement)
         if connection.dialect.comments_in_side_table:

@@ -201,7 +201,7 @@ def _execute(connection: Any, plan: list, counts: dict[str, int], root: str, tra
 def drop_quick(table: Any) -> None:
     """Drop one table (and forget its metadata)."""
     connection = table.connection
-    with connection.atomic():
+    with connection.atomic_ddl():
         connection.query(f"DROP TABLE {table.full_table_name}")
         if connection.dialect.comments_in_side_table:
             connection.catalog.forget_table(table.database, table.table_name)
@@ -237,7 +237,7 @@ def drop_tables(table: Any, prompt: bool | None = None, part_integrity: str = "e
         if not confirm("Proceed?", prompt):
             print("Drop cancelled.")
             return
-    with connection.atomic():
+    with connection.atomic_ddl():
         for name in reversed(names):
             drop_quick(FreeTable(connection, name))
     _forget_heading(table)

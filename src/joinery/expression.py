@@ -17,6 +17,7 @@ from .query import nodes as n
 from .query.heading import EXPRESSION_TYPE, Attribute, Heading
 from .query.operands import Top
 from .query.restrict import make_condition, negate
+from .query.semantic import assert_join_compatibility
 
 
 class QueryExpression:
@@ -55,15 +56,22 @@ class QueryExpression:
 
     # -- restriction ------------------------------------------------------------------
 
-    def restrict(self, restriction: Any) -> QueryExpression:
-        """Rows satisfying ``restriction`` (see ``query/restrict.py`` for what it may be)."""
+    def restrict(self, restriction: Any, semantic_check: bool = True) -> QueryExpression:
+        """Rows satisfying ``restriction`` (see ``query/restrict.py`` for what it may be).
+
+        A query used as a restriction matches on the common attributes, which must
+        share their lineage unless ``semantic_check=False`` (``query/semantic.py``).
+        """
+        node = self._node
+        heading = node.heading
+        if type(restriction) is dict:  # a key dict (populate's case) needs none of the checks below
+            return self._derive(n.RestrictNode(heading, node, make_condition(heading, restriction)))
         if isinstance(restriction, type) and issubclass(restriction, QueryExpression):
             restriction = cast(Any, restriction)()
-        node = self._node
         if isinstance(restriction, Top):
             return self._derive(_top_node(node, restriction))
-        condition = make_condition(node.heading, restriction)
-        return self._derive(n.RestrictNode(node.heading, node, condition))
+        condition = make_condition(heading, restriction, semantic_check)
+        return self._derive(n.RestrictNode(heading, node, condition))
 
     def __and__(self, restriction: Any) -> QueryExpression:
         return self.restrict(restriction)
@@ -77,14 +85,16 @@ class QueryExpression:
 
     # -- join ---------------------------------------------------------------------------
 
-    def join(self, other: Any, left: bool = False, semantic_check: bool = True) -> QueryExpression:
+    def join(self, other: Any, semantic_check: bool = True, left: bool = False) -> QueryExpression:
         """Rows of both queries that agree on their common attributes (``left=True``: keep all of self).
 
+        The common attributes must share their lineage unless ``semantic_check=False``.
         The primary key follows DataJoint 2.x: if one side's key is among the other
         side's attributes, that side determines the other and keeps its key;
         otherwise the key is the union of both keys.
         """
         other = _as_query(other)
+        assert_join_compatibility(self.heading, other.heading, semantic_check)
         if left and not _determines(self.heading, other.heading):
             missing = [k for k in other.primary_key if k not in self.heading]
             raise DataJointError(
@@ -100,27 +110,33 @@ class QueryExpression:
 
     def extend(self, other: Any, semantic_check: bool = True) -> QueryExpression:
         """Add the attributes of ``other`` to every row (a left join), keeping all rows."""
-        return self.join(other, left=True, semantic_check=semantic_check)
+        return self.join(other, semantic_check=semantic_check, left=True)
 
     # -- projection ---------------------------------------------------------------------
 
     def proj(self, *attributes: Any, **named: str) -> QueryExpression:
-        """Keep the primary key and the named attributes; rename (``new='old'``) or compute (``x='a+b'``)."""
+        """Keep the primary key and the named attributes; rename (``new='old'``) or compute (``x='a+b'``).
+
+        ``new='(old)'`` duplicates ``old``. Renamed and duplicated attributes keep
+        their lineage; computed ones have none (as in DataJoint 2.x).
+        """
         heading = self.heading
         keep = _projected_names(heading, attributes)
-        renamed_sources = {value for value in named.values() if value in heading and value not in keep}
+        sources = {new: _named_source(heading, value) for new, value in named.items()}
+        renamed_sources = {src for src, duplicate in filter(None, sources.values()) if not duplicate} - keep
         columns: list[tuple[str, tuple[str, str]]] = []
         output: list[Attribute] = []
         for name in heading.names:
             if name in keep or (heading[name].in_key and name not in renamed_sources):
                 columns.append((name, ("attr", name)))
                 output.append(heading[name])
-        for new, source in named.items():
-            if source in heading:
-                columns.append((new, ("attr", source)))
-                output.append(heading[source].renamed(new))
+        for new, value in named.items():
+            source = sources[new]
+            if source is not None:
+                columns.append((new, ("attr", source[0])))
+                output.append(heading[source[0]].renamed(new))
             else:
-                columns.append((new, ("sql", source)))
+                columns.append((new, ("sql", value)))
                 output.append(Attribute(new, EXPRESSION_TYPE, nullable=True))
         names = [name for name, _ in columns]
         if len(set(names)) != len(names):
@@ -143,9 +159,10 @@ class QueryExpression:
             raise DataJointError(
                 f"Aggregation needs the group to contain the primary key of the grouping query; missing: {missing}."
             )
+        assert_join_compatibility(self.heading, group.heading)
         on = tuple(name for name in self.heading.names if name in group.heading)
         computed = tuple(named.items())
-        heading = Heading(list(self.heading) + [Attribute(k, EXPRESSION_TYPE, nullable=True) for k in named])
+        heading = Heading([*self.heading, *computed_attributes(named, self.heading, group.heading)])
         node = n.AggregateNode(
             heading, self._node, group._node, on, computed, keep_all=not exclude_nonmatching
         )
@@ -281,6 +298,31 @@ def _keyed(attribute: Attribute, in_key: bool) -> Attribute:
 
 def _nullable(attribute: Attribute) -> Attribute:
     return attribute if attribute.nullable else replace(attribute, nullable=True)
+
+
+def _named_source(heading: Heading, value: str) -> tuple[str, bool] | None:
+    """``(name, duplicate)`` when ``value`` names an attribute: ``'old'`` renames it, ``'(old)'`` duplicates it.
+
+    Anything else is a SQL expression (None).
+    """
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    duplicate = text.startswith("(") and text.endswith(")")
+    if duplicate:
+        text = text[1:-1].strip()
+    return (text, duplicate) if text in heading.attributes else None
+
+
+def computed_attributes(named: dict[str, str], *headings: Heading) -> list[Attribute]:
+    """The attributes an aggregation computes: no lineage, unless one just names an attribute of ``headings``."""
+    result = []
+    for new, value in named.items():
+        found = next((h[s[0]] for h in headings if (s := _named_source(h, value)) is not None), None)
+        result.append(
+            Attribute(new, EXPRESSION_TYPE, nullable=True, lineage=found.lineage if found else None)
+        )
+    return result
 
 
 def _projected_names(heading: Heading, attributes: tuple) -> set[str]:

@@ -18,7 +18,7 @@ from .codecs import decoder, encode_value
 from .errors import DataJointError
 from .query import nodes as n
 from .query.heading import Heading
-from .sql.compiler import Compiler
+from .sql.compiler import Compiler, compile_query
 
 
 def compiler_for(query: Any) -> Compiler:
@@ -30,16 +30,9 @@ def _run(
     query: Any, names: list[str], order_by: Any = None, limit: int | None = None, offset: int | None = None
 ) -> list[tuple]:
     """The rows of ``query`` (columns ``names``), ordered and sliced as asked."""
-    compiler = compiler_for(query)
-    node = query._node
-    sel = compiler.select(node)
-    if order_by is not None or limit is not None or offset:
-        if sel.closed:
-            sel = compiler.wrap(sel, list(node.heading.names))
-        sel.order_by = compiler.order_by(order_by, sel.columns, node.heading.primary_key)
-        sel.limit, sel.offset = limit, offset or 0
-    sql, params = compiler.render(sel, names)
-    return query.connection.query(sql, params).fetchall()
+    connection = query.connection
+    sql, params = compile_query(connection.dialect, encode_value, query._node, names, order_by, limit, offset)
+    return connection.query(sql, params).fetchall()
 
 
 def _decoders(heading: Heading, names: list[str], options: dict) -> list:
@@ -49,6 +42,25 @@ def _decoders(heading: Heading, names: list[str], options: dict) -> list:
     if found is None:
         found = heading.memo[key] = [decoder(heading[name], **options) for name in names]
     return found
+
+
+def _decoded_row(
+    heading: Heading, names: list[str], values: tuple, squeeze: bool, download_path: str
+) -> dict:
+    """One row as a dict of decoded values (a plain zip when no column needs decoding)."""
+    if names is heading.names and not squeeze and heading.memo.get("plain") is True:
+        return dict(zip(names, values))  # the common case, without building a cache key
+    decoders = _decoders(heading, names, {"squeeze": squeeze, "download_path": download_path})
+    if not squeeze and not any(decoders):
+        if names is heading.names:
+            heading.memo["plain"] = True  # every column passes as it is
+        return dict(zip(names, values))
+    row = {}
+    for name, value, decode in zip(names, values, decoders):
+        if decode is not None and value is not None:
+            value = decode(value)
+        row[name] = np.squeeze(value) if squeeze and isinstance(value, np.ndarray) else value
+    return row
 
 
 def _columns(heading: Heading, names: list[str], rows: list[tuple], options: dict) -> list[list]:
@@ -245,8 +257,7 @@ def fetch1(self: Any, *attrs: str, squeeze: bool = False, download_path: str = "
             f"fetch1 requires the query to return exactly one row, but it returned {found}. "
             "Restrict the query to one key first."
         )
-    columns = _columns(heading, names, rows, {"squeeze": squeeze, "download_path": download_path})
-    row = dict(zip(names, (col[0] for col in columns)))
+    row = _decoded_row(heading, names, rows[0], squeeze, download_path)
     if not attrs:
         return row
     values = tuple({k: row[k] for k in heading.primary_key} if attr == "KEY" else row[attr] for attr in attrs)

@@ -260,7 +260,10 @@ def write_group(
     except OverflowError as error:
         raise _out_of_range(table, names, encoded) from error
     except (TypeError, ValueError) as error:
-        raise errors.DataTypeError(f"Cannot insert into `{type(table).__name__}`: {error}.") from error
+        misfit = find_misfit(table.heading, names, encoded)
+        raise errors.DataTypeError(
+            f"Cannot insert into `{type(table).__name__}`: {error}." + (f" {misfit}" if misfit else "")
+        ) from error
 
 
 def _resync_auto_increment(table: Any, names: tuple[str, ...]) -> None:
@@ -306,7 +309,7 @@ def _insert_query(table: Any, query: Any, replace: bool, skip_duplicates: bool, 
     # `WHERE 1 = 1` keeps SQLite from reading ON CONFLICT as part of the SELECT's join
     sql = f"{verb} INTO {table.full_table_name} ({columns}) SELECT * FROM ({select}) AS _src WHERE 1 = 1"
     if ignore:
-        sql += dialect.on_conflict_ignore
+        sql += dialect.ignore_clause(table.full_table_name, names[0])
     with table.connection.atomic():
         try:
             if replace and set(table.primary_key) <= set(names):

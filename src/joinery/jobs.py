@@ -15,13 +15,26 @@ deleted or set back to pending) and ``ignore`` (never computed).
 
 A reservation is one atomic upsert that succeeds only if no row exists or the
 row is pending, checked by its row count: two workers can never both win a key.
-``reserved_time`` is kept, so ``refresh(orphan_timeout=...)`` can recover orphans.
+
+While ``make`` runs, the worker's heartbeat (``heartbeat.py``) moves the job's
+``reserved_time`` forward every ``jobs.heartbeat_interval`` seconds, so
+``reserved_time`` is the time of the last sign of life: ``refresh(orphan_timeout=s)``
+re-pends reservations older than ``s`` (a killed worker's), never a live one.
+DataJoint 2.3.5 has no heartbeat column and reads ``reserved_time`` the same way,
+so its own ``refresh(orphan_timeout=...)`` leaves joinery's live workers alone.
+
+Two columns are joinery's own, appended after DataJoint's (DataJoint sees them as
+extra attributes with defaults and ignores them): ``peak_memory`` (bytes) and
+``attempts`` (how many times ``make`` ran for the reservation). Jobs tables
+declared by DataJoint lack them; joinery then simply does not record them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import warnings
+from collections.abc import Callable
 from typing import Any, cast
 
 import numpy as np
@@ -30,6 +43,7 @@ from .declare import declare
 from .errors import DataJointError
 from .jobs_worker import local_now, worker_identity
 from .query import nodes as n
+from .query.operands import Not
 from .settings import config
 from .tables import FreeTable
 
@@ -54,6 +68,8 @@ host="" : varchar(255)
 pid=0 : int32
 connection_id=0 : int64
 version="" : varchar(64)
+peak_memory=null : int64  # peak resident memory of the worker process during make, bytes (joinery)
+attempts=0 : int32  # times make ran for this reservation (joinery)
 INDEX (status, priority, scheduled_time)
 """
 
@@ -216,13 +232,20 @@ class Jobs(FreeTable):
         row = self._worker_row("reserved", local_now())
         columns = list(row)
         update = ["status", "reserved_time", "user", "host", "pid", "connection_id", "version"]
-        q = self._connection.dialect.quote
-        condition = f"{q('status')} = 'pending' AND {q('scheduled_time')} <= {{incoming[reserved_time]}}"
+        condition = (
+            "{existing[status]} = 'pending' AND {existing[scheduled_time]} <= {incoming[reserved_time]}"
+        )
         sql = self._upsert_sql(columns, update, condition)
         cursor = self._connection.query(sql, self._key_values(key) + self._values(columns, row))
         return cursor.rowcount > 0
 
-    def complete(self, key: dict, duration: float | None = None) -> None:
+    def complete(
+        self,
+        key: dict,
+        duration: float | None = None,
+        peak_memory: int | None = None,
+        attempts: int | None = None,
+    ) -> None:
         """Mark ``key`` done: its row is deleted, or kept as 'success' with ``jobs.keep_completed``."""
         if not config["jobs.keep_completed"]:
             self._connection.query(
@@ -230,17 +253,37 @@ class Jobs(FreeTable):
             )
             return
         row = {"status": "success", "completed_time": local_now(), "duration": duration}
-        self._write(key, row)
+        self._write(key, self._with_usage(row, peak_memory, attempts))
 
-    def error(self, key: dict, error_message: str, error_stack: str | None = None) -> None:
+    def error(
+        self,
+        key: dict,
+        error_message: str,
+        error_stack: str | None = None,
+        *,
+        duration: float | None = None,
+        peak_memory: int | None = None,
+        attempts: int | None = None,
+    ) -> None:
         """Record that ``make`` failed for ``key``: message (cut to 2047 characters) and stack."""
-        if len(error_message) > ERROR_MESSAGE_LENGTH:
-            error_message = (
-                error_message[: ERROR_MESSAGE_LENGTH - len(TRUNCATION_APPENDIX)] + TRUNCATION_APPENDIX
-            )
         now = local_now()
-        row = {**self._worker_row("error", now), "completed_time": now, "error_message": error_message}
-        self._write(key, {**row, "error_stack": error_stack})
+        row = {**self._worker_row("error", now), "completed_time": now, "error_message": _cut(error_message)}
+        row.update(error_stack=error_stack, duration=duration)
+        self._write(key, self._with_usage(row, peak_memory, attempts))
+
+    def record_attempt(self, key: dict, attempts: int, error_message: str, error_stack: str) -> None:
+        """Note a failed attempt that will be retried: the job stays reserved, with the error so far."""
+        row = {"status": "reserved", "error_message": _cut(error_message), "error_stack": error_stack}
+        self._write(key, self._with_usage(row, None, attempts))
+
+    def _with_usage(self, row: dict, peak_memory: int | None, attempts: int | None) -> dict:
+        """``row`` plus the joinery-only columns this jobs table has (DataJoint's tables lack them)."""
+        names = self.heading.names
+        if peak_memory is not None and "peak_memory" in names:
+            row = {**row, "peak_memory": int(peak_memory)}
+        if attempts is not None and "attempts" in names:
+            row = {**row, "attempts": int(attempts)}
+        return row
 
     def ignore(self, key: dict) -> None:
         """Mark ``key`` never to be computed (inserting its job row if needed)."""
@@ -282,7 +325,7 @@ class Jobs(FreeTable):
             todo = todo & restriction
         result = {"added": 0, "removed": 0, "orphaned": 0, "re_pended": 0}
         now = local_now()
-        new = ((todo - target.proj()) - self).keys()
+        new = _without(todo - target.proj(), self).keys()
         if new:
             row = {
                 "status": "pending",
@@ -296,18 +339,59 @@ class Jobs(FreeTable):
                 self._connection.executemany(sql, [self._values(names, {**key, **row}) for key in new])
             result["added"] = len(new)
         if config["jobs.keep_completed"]:
-            result["re_pended"] = self._set_pending(((self.completed & key_source) - target.proj()).keys())
-        vanished = self - key_source.proj()
-        finished = (vanished & "status in ('success', 'error')") - target.proj()
+            done = _without(_within(self.completed, key_source), target.proj())
+            result["re_pended"] = self._set_pending(done.keys())
+        vanished = _without(self, key_source.proj())
+        finished = _without(vanished & "status in ('success', 'error')", target.proj())
         result["removed"] = finished.delete_quick(get_count=True) or 0
         if stale_timeout > 0:
             cutoff = _iso(now - dt.timedelta(seconds=stale_timeout))
             stale = vanished & f"created_time < '{cutoff}'" & "status != 'ignore'"
             result["removed"] += stale.delete_quick(get_count=True) or 0
         if orphan_timeout:
-            cutoff = _iso(now - dt.timedelta(seconds=orphan_timeout))
-            result["orphaned"] = self._set_pending((self.reserved & f"reserved_time < '{cutoff}'").keys())
+            result["orphaned"] = self.release_orphans(orphan_timeout)
         return result
+
+    def release_orphans(self, orphan_timeout: float) -> int:
+        """Set back to pending the reservations with no heartbeat for ``orphan_timeout`` seconds; their count.
+
+        One ``UPDATE`` whose condition is checked row by row as it writes, so a
+        heartbeat that lands first keeps its reservation.
+        """
+        if orphan_timeout <= config["jobs.heartbeat_interval"]:
+            warnings.warn(
+                f"orphan_timeout={orphan_timeout} s is not longer than jobs.heartbeat_interval="
+                f"{config['jobs.heartbeat_interval']} s: live workers may lose their reservations. "
+                "Use at least three heartbeat intervals.",
+                stacklevel=3,
+            )
+        q = self._connection.dialect.quote
+        cutoff = local_now() - dt.timedelta(seconds=orphan_timeout)
+        sql = (
+            f"UPDATE {self.full_table_name} SET {q('status')} = 'pending' "
+            f"WHERE {q('status')} = 'reserved' AND {q('reserved_time')} < {self._connection.dialect.placeholder}"
+        )
+        return self._connection.query(
+            sql, self._values(["reserved_time"], {"reserved_time": cutoff})
+        ).rowcount
+
+    def heartbeat_statement(self, key: dict) -> tuple[str, list, Callable[[dt.datetime], Any]]:
+        """The ``UPDATE`` that keeps this worker's reservation of ``key`` alive.
+
+        Returns the SQL, its parameters after the new time, and the function
+        that encodes that time (no database access: it runs in the heartbeat
+        thread). It matches only while the job is still reserved by this host
+        and process, so a reservation that was taken over is never touched.
+        """
+        q = self._connection.dialect.quote
+        p = self._connection.dialect.placeholder
+        sql = (
+            f"UPDATE {self.full_table_name} SET {q('reserved_time')} = {p} WHERE {self._where_key()} "
+            f"AND {q('status')} = 'reserved' AND {q('host')} = {p} AND {q('pid')} = {p}"
+        )
+        worker = worker_identity(self._connection.settings.get("user"))
+        encode = self._encoders["reserved_time"]
+        return sql, [*self._key_values(key), worker["host"], worker["pid"]], encode or (lambda moment: moment)
 
     def _set_pending(self, keys: list[dict]) -> int:
         q = self._connection.dialect.quote
@@ -324,7 +408,7 @@ class Jobs(FreeTable):
         if priority is not None:
             query = query & f"priority <= {int(priority)}"
         if restriction is not None:
-            query = query & restriction
+            query = _within(query, restriction)
         rows = query.proj("priority", "scheduled_time").to_dicts(
             order_by=["priority", "scheduled_time"], limit=limit
         )
@@ -338,6 +422,23 @@ class Jobs(FreeTable):
         counts.update({status: count for status, count in rows.fetchall()})
         counts["total"] = sum(counts.values())
         return counts
+
+
+def _within(query: Any, restriction: Any) -> Any:
+    """``query & restriction`` matched by name: a jobs table's key has its own lineage (as in DataJoint)."""
+    return query.restrict(restriction, semantic_check=False)
+
+
+def _without(query: Any, restriction: Any) -> Any:
+    """``query - restriction`` matched by name (see :func:`_within`)."""
+    return query.restrict(Not(restriction), semantic_check=False)
+
+
+def _cut(error_message: str) -> str:
+    """The message cut to DataJoint's limit, marked as cut."""
+    if len(error_message) <= ERROR_MESSAGE_LENGTH:
+        return error_message
+    return error_message[: ERROR_MESSAGE_LENGTH - len(TRUNCATION_APPENDIX)] + TRUNCATION_APPENDIX
 
 
 def _iso(moment: dt.datetime) -> str:

@@ -23,7 +23,9 @@ from collections.abc import Callable
 from typing import Any
 
 from .errors import DataJointError
-from .populate import KeyRunner, error_message
+from .jobs_worker import make_runner
+from .populate import error_message
+from .retry import RetryPolicy
 
 #: the runner of this worker process, set by the pool's initializer
 _runner: Callable[[dict], bool] | None = None
@@ -36,13 +38,9 @@ class RemoteTraceback(Exception):
         return "\n" + str(self.args[0])
 
 
-def _start_worker(table: Any, make_kwargs: dict, jobs: Any) -> None:
+def _start_worker(table: Any, make_kwargs: dict, jobs: Any, policy: RetryPolicy) -> None:
     global _runner
-    _runner = KeyRunner(table, make_kwargs)
-    if jobs is not None:
-        from .jobs_worker import ReservingRunner
-
-        _runner = ReservingRunner(_runner, jobs)
+    _runner = make_runner(table, make_kwargs, jobs, policy)
 
 
 def _run_key(key: dict) -> tuple[dict, bool, Any, str, str]:
@@ -51,10 +49,10 @@ def _run_key(key: dict) -> tuple[dict, bool, Any, str, str]:
     try:
         return key, _runner(key), None, "", ""
     except Exception as error:
-        return key, False, _portable(error), error_message(error), traceback.format_exc()
+        return key, False, portable(error), error_message(error), traceback.format_exc()
 
 
-def _portable(error: Exception) -> Exception:
+def portable(error: Exception) -> Exception:
     """The error itself if it survives pickling (to the parent), else a DataJointError with its message."""
     try:
         pickle.loads(pickle.dumps(error))
@@ -82,6 +80,7 @@ def populate_in_processes(
     display_progress: bool,
     make_kwargs: dict,
     jobs: Any = None,
+    policy: RetryPolicy | None = None,
 ) -> dict:
     """Compute ``keys`` in up to ``processes`` worker processes; the same summary as a serial populate.
 
@@ -99,7 +98,9 @@ def populate_in_processes(
         progress = tqdm(total=len(keys), desc=type(table).__name__)
     success, error_list = 0, []
     try:
-        with _context().Pool(processes, _start_worker, (table, make_kwargs, jobs)) as pool:
+        with _context().Pool(
+            processes, _start_worker, (table, make_kwargs, jobs, policy or RetryPolicy())
+        ) as pool:
             outcomes = pool.imap_unordered(_run_key, keys, chunksize=_chunk(len(keys), processes))
             for key, done, error, message, stack in outcomes:
                 if progress is not None:

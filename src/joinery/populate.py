@@ -11,12 +11,16 @@ So a long computation never holds the write lock, a failing ``make`` leaves
 nothing, and a key another process finished first is dropped, not duplicated.
 A tripartite make runs its insert step inside that transaction, after checking
 that ``make_fetch`` still returns what the computation started from.
-``parallel.py`` runs the same ``KeyRunner`` in worker processes.
+``parallel.py`` runs the same ``KeyRunner`` in worker processes, ``executors.py``
+in the tasks of a ``concurrent.futures`` executor or a Dask cluster;
+``jobs_worker.py`` wraps it for ``reserve_jobs=True`` (reservation, heartbeat,
+retries, recorded outcome) and ``populate_plan.py`` answers ``dry_run=True``.
 """
 
 from __future__ import annotations
 
 import contextvars
+import copy
 import datetime
 import inspect
 import random
@@ -130,14 +134,15 @@ class KeyRunner:
 
         if not context.writes and finish is None:
             return True
-        with self.table.connection.transaction:
+        connection = self.table.connection
+        with connection.transaction:
             if self.done(key):
                 return False
             if finish is not None:
                 with _making(context):
                     finish()
-            for item in context.writes:
-                write_group(*item)
+            for table, names, rows, replace, skip_duplicates in context.writes:
+                write_group(_on_connection(table, connection), names, rows, replace, skip_duplicates)
         return True
 
     def _insert_steps(self, make: Callable, key: dict, fetched: Any, computed: Any) -> None:
@@ -152,6 +157,19 @@ class KeyRunner:
             steps.send(computed)
         finally:
             steps.close()
+
+
+def _on_connection(table: Any, connection: Any) -> Any:
+    """``table`` writing through ``connection``: a part's rows join its master's transaction.
+
+    They differ when a task of an executor populates through its own
+    connection while the table classes keep the connection they were declared with.
+    """
+    if table.connection is connection:
+        return table
+    table = copy.copy(table)
+    table._connection_value = connection
+    return table
 
 
 def _probe(table: Any, names: tuple[str, ...]) -> tuple[str, list]:
@@ -310,23 +328,51 @@ class AutoPopulate:
         priority: int | None = None,
         refresh: bool | None = None,
         return_success_count: bool = True,
+        max_attempts: int = 1,
+        retry_on: tuple[type[BaseException], ...] | None = None,
+        dry_run: bool = False,
+        executor: Any = None,
     ) -> dict:
         """Call ``make`` for every key of ``key_source`` (restricted) that has no row yet.
 
         Returns ``{'success_count': n, 'error_list': [(key, message or exception), ...]}``.
-        ``keys``, ``order`` ('original', 'reverse', 'random') and ``limit`` are DataJoint 0.14's.
+        ``keys``, ``order`` ('original', 'reverse', 'random') and ``limit`` are DataJoint 0.14's;
+        the rest are DataJoint 2.x's, plus these of joinery's:
+
+        - ``reserve_jobs=True``: each key is reserved in the jobs table (``Table.jobs``)
+          before ``make`` runs, so any number of processes on any number of machines
+          can populate together; errors are recorded there and not retried until
+          cleared. While ``make`` runs, a heartbeat refreshes the reservation every
+          ``dj.config['jobs.heartbeat_interval']`` seconds; reservations with no
+          heartbeat for ``jobs.orphan_timeout`` seconds (a killed worker's) are
+          handed to the next populate.
+        - ``max_attempts=N``, ``retry_on=(ExceptionType, ...)``: a ``make`` failing
+          with a transient error (default: ``TimeoutError``, ``ConnectionError``,
+          lost connections) is tried up to N times in all; other errors count at once.
+        - ``dry_run=True``: compute and write nothing; return
+          ``{'keys': [(key, reason), ...], 'reasons': {reason: count},
+          'estimated_seconds': s or None, 'mean_duration': s or None}``.
+          Reasons: ``'new'``, ``'error cleared'``, ``'reservation expired'``, ``'result deleted'``.
+        - ``executor=``: a ``concurrent.futures.Executor`` (threads or processes) or a
+          Dask ``distributed.Client`` runs the makes; each task opens its own connection.
+
+        >>> Result.populate(reserve_jobs=True, max_attempts=3, suppress_errors=True)  # doctest: +SKIP
+        {'success_count': 10, 'error_list': []}
         """
         if self.connection.in_transaction:
             raise DataJointError("populate() cannot run inside a transaction: commit or cancel it first.")
         if order not in ("original", "reverse", "random"):
             raise DataJointError(f"populate order must be 'original', 'reverse' or 'random', not {order!r}.")
-        jobs = self.jobs if reserve_jobs else None
-        if jobs is not None:
-            from .jobs_worker import reserved_todo
+        from .retry import RetryPolicy
 
-            todo = reserved_todo(self, jobs, restrictions, keys, limit, priority, refresh)
-        else:
-            todo = self._todo(restrictions, keys, limit)
+        policy = RetryPolicy(max_attempts, tuple(retry_on) if retry_on is not None else None)
+        if dry_run:
+            from .populate_plan import plan
+
+            most = min((n for n in (limit, max_calls) if n is not None), default=None)
+            return plan(self, restrictions, keys, most, reserve_jobs, refresh, max(processes, 1), executor)
+        jobs = self.jobs if reserve_jobs else None
+        todo = self._keys_for(restrictions, keys, limit, jobs, priority, refresh)
         if order == "reverse":
             todo.reverse()
         elif order == "random":
@@ -334,12 +380,26 @@ class AutoPopulate:
         todo = todo[:max_calls] if max_calls is not None else todo
         options: dict[str, Any] = {"suppress_errors": suppress_errors, "make_kwargs": make_kwargs or {}}
         options.update(return_exception_objects=return_exception_objects, display_progress=display_progress)
-        options["jobs"] = jobs
+        options.update(jobs=jobs, policy=policy)
+        if executor is not None:
+            from .executors import populate_with_executor
+
+            return populate_with_executor(self, todo, executor, **options)
         if processes > 1 and len(todo) > 1:
             from .parallel import populate_in_processes
 
             return populate_in_processes(self, todo, processes, **options)
         return self._populate_keys(todo, **options)
+
+    def _keys_for(
+        self, restrictions: tuple, keys: Any, limit: int | None, jobs: Any, priority: int | None, refresh: Any
+    ) -> list[dict]:
+        """The keys to try, in the order found: pending jobs with ``reserve_jobs``, else the missing keys."""
+        if jobs is None:
+            return self._todo(restrictions, keys, limit)
+        from .jobs_worker import reserved_todo
+
+        return reserved_todo(self, jobs, restrictions, keys, limit, priority, refresh)
 
     def _todo(self, restrictions: tuple, keys: Any, limit: int | None) -> list[dict]:
         if keys is None:
@@ -351,11 +411,9 @@ class AutoPopulate:
     def _populate_keys(
         self, todo: list, *, suppress_errors: bool, display_progress: bool, **options: Any
     ) -> dict:
-        runner: Callable[[dict], bool] = KeyRunner(self, options["make_kwargs"])
-        if options["jobs"] is not None:
-            from .jobs_worker import ReservingRunner
+        from .jobs_worker import make_runner
 
-            runner = ReservingRunner(runner, options["jobs"])
+        runner = make_runner(self, options["make_kwargs"], options["jobs"], options["policy"])
         success, error_list = 0, []
         if display_progress:
             from tqdm import tqdm

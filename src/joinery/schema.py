@@ -125,12 +125,29 @@ class Schema:
             return
         connection = self.connection
         tables = self.list_tables()
-        with connection.atomic():  # all tables go, or (a table elsewhere still refers to one) none
+        self._refuse_outside_dependents(tables)
+        with connection.atomic_ddl():  # all tables go, or (a table elsewhere still refers to one) none
             for table in reversed(tables):
                 drop_quick(FreeTable(connection, connection.dialect.table_ref(self.database, table)))
             connection.catalog.forget_schema(self.database)
         connection.dependencies.clear()
         connection.schemas.pop(self.database, None)
+
+    def _refuse_outside_dependents(self, tables: list[str]) -> None:
+        """Refuse, before dropping anything, when tables of other schemas refer to this one's.
+
+        Checked up front because MySQL cannot take back a dropped table.
+        """
+        dialect = self.connection.dialect
+        own = {dialect.table_ref(self.database, table) for table in tables}
+        outside = sorted(
+            {child for name in own for child in self.connection.dependencies.children(name)} - own
+        )
+        if outside:
+            raise DataJointError(
+                f"Cannot drop schema `{self.database}`: tables of other schemas refer to its tables "
+                f"({', '.join(outside)}). Drop those tables (or their schemas) first."
+            )
 
     @property
     def jobs(self) -> list:

@@ -48,10 +48,10 @@ class Table(QueryExpression):
     def _table_node(self) -> n.TableNode:
         """The unrestricted table's node, shared by all instances of the class (rebuilt with the heading)."""
         cls = type(self)
-        heading = self.heading
-        cached = cls.__dict__.get("_table_node_cache")
-        if cached is None or cached.heading is not heading:
-            cached = n.TableNode(heading, self.database, self.table_name)
+        own = cls.__dict__
+        cached = own.get("_table_node_cache")
+        if cached is None or cached.heading is not own.get("_heading_cache"):
+            cached = n.TableNode(self.heading, self.database, self.table_name)
             cls._table_node_cache = cached
         return cached
 
@@ -69,12 +69,11 @@ class Table(QueryExpression):
         copy._node_value = node
         return copy
 
-    def restrict(self, restriction: Any) -> QueryExpression:
-        result = super().restrict(restriction)
-        return self._restricted(result._node) if isinstance(result._node, n.RestrictNode) else result
-
-    def __sub__(self, restriction: Any) -> QueryExpression:
-        return self._restricted(super().__sub__(restriction)._node)
+    def _derive(self, node: n.Node) -> QueryExpression:
+        """A restriction of a table is a restricted table (so ``(T & key).delete()`` works); other results are queries."""
+        if type(node) is n.RestrictNode:
+            return self._restricted(node)
+        return QueryExpression(node, self._connection)
 
     @property
     def full_table_name(self) -> str:

@@ -13,13 +13,21 @@ from dataclasses import replace
 from typing import Any
 
 from .errors import DataJointError
-from .expression import QueryExpression, _as_query
+from .expression import QueryExpression, _as_query, computed_attributes
 from .query import nodes as n
-from .query.heading import EXPRESSION_TYPE, Attribute, Heading
+from .query.heading import Heading
 
 
 class U:
-    """A set of attributes with every possible value."""
+    """A set of attributes with every possible value.
+
+    Restricting a query by ``dj.U(...)`` keeps every row; ``dj.U`` never takes
+    part in the semantic check (it has every lineage), and the attributes it
+    selects or groups by keep their lineage.
+    """
+
+    #: marks the universal set for ``query/restrict.py`` (which cannot import this module)
+    _universal = True
 
     def __init__(self, *attributes: str):
         self.primary_key = list(attributes)
@@ -54,7 +62,7 @@ class U:
         group = _as_query(group)
         self._check(group)
         keys = [replace(group.heading[a], in_key=True) for a in self.primary_key]
-        heading = Heading(keys + [Attribute(k, EXPRESSION_TYPE, nullable=True) for k in named])
+        heading = Heading(keys + computed_attributes(named, group.heading))
         node = n.GroupNode(heading, group._node, tuple(self.primary_key), tuple(named.items()))
         return group._derive(node)
 

@@ -55,12 +55,13 @@ def calls(log: Path) -> list[int]:
     return sorted(int(line) for line in log.read_text().split()) if log.exists() else []
 
 
-def test_jobs_table_is_named_and_laid_out_as_in_datajoint(pipeline, schema):
+def test_jobs_table_is_named_and_laid_out_as_in_datajoint_plus_two_columns_of_ours(pipeline, schema):
     _, Result, _, _ = pipeline
     jobs = Result.jobs
     assert jobs.table_name == "~~result" and jobs.database == schema.database
     assert jobs.primary_key == ["subject_id"]
-    assert jobs.heading.names == [
+    # DataJoint 2.3.5's columns in its order; then joinery's, which DataJoint sees as extra defaults
+    assert jobs.heading.names[:-2] == [
         "subject_id",
         "status",
         "priority",
@@ -77,6 +78,7 @@ def test_jobs_table_is_named_and_laid_out_as_in_datajoint(pipeline, schema):
         "connection_id",
         "version",
     ]
+    assert jobs.heading.names[-2:] == ["peak_memory", "attempts"]
     assert jobs.progress() == {"pending": 0, "reserved": 0, "success": 0, "error": 0, "ignore": 0, "total": 0}
 
 
@@ -197,7 +199,7 @@ def test_refresh_returns_orphaned_reservations_to_pending(pipeline, connection):
     connection.query(
         f"UPDATE {jobs.full_table_name} SET reserved_time = '2000-01-01 00:00:00' WHERE subject_id = 6"
     )
-    assert jobs.refresh(orphan_timeout=60)["orphaned"] == 1
+    assert jobs.refresh(orphan_timeout=3600)["orphaned"] == 1
     assert jobs.reserved.keys() == [{"subject_id": 7}]
     assert len(jobs.pending & {"subject_id": 6}) == 1
 
@@ -259,3 +261,95 @@ def test_schema_jobs_lists_the_jobs_tables_that_exist(pipeline, schema):
     assert schema.jobs == []
     Result.populate(reserve_jobs=True)
     assert [jobs.table_name for jobs in schema.jobs] == ["~~result"]
+
+
+# -- heartbeats, orphans, dry runs ---------------------------------------------------------------
+
+
+def test_a_live_worker_keeps_its_reservation_however_long_make_takes(schema, connection):
+    seen: dict = {}
+
+    @schema
+    class Slow(dj.Lookup):
+        definition = """
+        slow_id : int32
+        """
+        contents = [(1,)]
+
+    @schema
+    class Long(dj.Computed):
+        definition = """
+        -> Slow
+        """
+
+        def make(self, key):
+            observer = Connection(dict(connection.settings))  # another process's view
+            jobs = Jobs(FreeTable(observer, Long.full_table_name))
+            first = (jobs & key).fetch1("reserved_time")
+            time.sleep(0.8)  # far longer than the orphan timeout below
+            seen["orphaned"] = jobs.refresh(orphan_timeout=0.3)["orphaned"]
+            seen["beats"] = (jobs & key).fetch1("reserved_time") > first
+            seen["status"] = (jobs & key).fetch1("status")
+            observer.close()
+            self.insert1(key)
+
+    with dj.config.override(**{"jobs.heartbeat_interval": 0.05}):
+        assert Long.populate(reserve_jobs=True)["success_count"] == 1
+    assert seen == {"orphaned": 0, "beats": True, "status": "reserved"}
+
+
+def test_a_reservation_without_heartbeat_is_taken_over_by_the_next_populate(pipeline, connection):
+    _, Result, _, log = pipeline
+    dead = Jobs(FreeTable(Connection(dict(connection.settings)), Result.full_table_name))
+    assert dead.reserve({"subject_id": 4})  # a worker that reserved, then died: no heartbeat
+    with dj.config.override(**{"jobs.heartbeat_interval": 0.05, "jobs.orphan_timeout": 0.2}):
+        assert Result.populate(reserve_jobs=True)["success_count"] == 9
+        assert Result.jobs.reserved.keys() == [{"subject_id": 4}]  # not yet expired
+        plan = Result.populate(reserve_jobs=True, dry_run=True)
+        assert plan["keys"] == []
+        time.sleep(0.3)
+        plan = Result.populate(reserve_jobs=True, dry_run=True)
+        assert plan["keys"] == [({"subject_id": 4}, "reservation expired")]
+        assert Result.populate(reserve_jobs=True)["success_count"] == 1
+    assert calls(log) == list(range(10)) and len(Result.jobs) == 0
+
+
+def test_dry_run_computes_nothing_and_gives_each_key_a_reason_and_an_estimate(pipeline, connection):
+    _, Result, fail, log = pipeline
+    fail.update({1, 2})
+    with dj.config.override(**{"jobs.keep_completed": True}):
+        Result.populate([{"subject_id": i} for i in (1, 2, 3, 4)], reserve_jobs=True, suppress_errors=True)
+    log.unlink()
+    q = connection.dialect.quote
+    connection.query(
+        f"UPDATE {Result.jobs.full_table_name} SET {q('status')} = 'pending' WHERE {q('subject_id')} = 1"
+    )
+    Result.jobs.ignore({"subject_id": 9})
+    plan = Result.populate(reserve_jobs=True, dry_run=True, processes=2)
+    assert plan["keys"][:2] == [({"subject_id": 0}, "new"), ({"subject_id": 1}, "error cleared")]
+    assert plan["reasons"] == {"new": 5, "error cleared": 1}  # 2 is in error, 9 ignored, 3 and 4 done
+    mean = plan["mean_duration"]
+    assert mean > 0 and plan["estimated_seconds"] == pytest.approx(mean * 6 / 2)
+    assert Result.populate(dry_run=True)["reasons"] == {"new": 8}  # without reserve_jobs: every missing key
+    assert Result.populate(reserve_jobs=True, dry_run=True, limit=2)["reasons"] == {
+        "new": 1,
+        "error cleared": 1,
+    }
+    assert calls(log) == [] and len(Result()) == 2 and Result.jobs.progress()["pending"] == 1
+
+
+def test_dry_run_writes_nothing_not_even_a_jobs_table(pipeline, schema):
+    _, Result, _, _ = pipeline
+    plan = Result.populate(reserve_jobs=True, dry_run=True)
+    assert len(plan["keys"]) == 10 and plan["estimated_seconds"] is None
+    assert "~~result" not in schema.list_tables()
+
+
+def test_duration_and_peak_memory_are_recorded(pipeline):
+    _, Result, fail, _ = pipeline
+    fail.add(5)
+    with dj.config.override(**{"jobs.keep_completed": True}):
+        Result.populate(reserve_jobs=True, suppress_errors=True)
+    rows = Result.jobs.to_dicts()
+    assert {row["status"] for row in rows} == {"success", "error"}
+    assert all(row["duration"] > 0 and row["peak_memory"] > 1_000_000 for row in rows)

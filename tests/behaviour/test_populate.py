@@ -656,12 +656,12 @@ def test_processes_show_progress_and_pass_make_kwargs(pipeline, schema, capsys):
 
 
 def test_errors_that_cannot_cross_processes_keep_their_message():
-    from joinery.parallel import _portable
+    from joinery.parallel import portable
 
     class Local(Exception):
         pass
 
-    error = _portable(Local("cannot be pickled"))
+    error = portable(Local("cannot be pickled"))
     assert isinstance(error, DataJointError) and str(error) == "Local: cannot be pickled"
 
 

@@ -593,3 +593,13 @@ def test_len_bool_and_in_on_composed_queries(uni):
     assert bool(q) == bool(no_enroll)
     assert {"student_id": no_enroll[0]["student_id"]} in q
     assert np.all(q.fetch("n") == 0)
+
+
+def test_queries_that_differ_only_in_key_values_give_their_own_rows(uni):
+    # such queries share one compiled statement: each must still get its own values
+    for s in S[:50]:
+        assert (uni.Student & {"student_id": s["student_id"]}).fetch1() == s
+        got = uni.Student & {"dept": s["dept"]} & {"year": s["year"], "gpa": s["gpa"]}
+        assert s["student_id"] in got.fetch("student_id").tolist()
+        expected = [r for r in S if (r["dept"], r["year"], r["gpa"]) == (s["dept"], s["year"], s["gpa"])]
+        assert ids(got) == py_ids(expected)

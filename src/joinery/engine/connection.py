@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from typing import Any
 
 from .. import errors
@@ -194,6 +194,21 @@ class Connection:
         finally:
             self._savepoints -= 1
         self.query(f"RELEASE SAVEPOINT {name}")
+
+    def atomic_ddl(self) -> Any:
+        """:meth:`atomic` for statements that create or drop tables, where the backend can undo them.
+
+        MySQL commits before every ``CREATE``/``DROP TABLE``, so there each
+        statement stands alone (and a transaction must not be open).
+        """
+        if self.dialect.transactional_ddl:
+            return self.atomic()
+        if self._in_transaction:
+            raise errors.DataJointError(
+                "Tables cannot be created or dropped inside a transaction on MySQL (it would commit the "
+                "transaction's writes silently). Declare or drop tables outside `with conn.transaction:`."
+            )
+        return nullcontext(self)
 
     def _rollback_to(self, savepoint: str) -> None:
         # if the transaction itself is gone, its owner's rollback reports that

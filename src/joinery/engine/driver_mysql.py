@@ -40,8 +40,8 @@ def _encoders(pymysql: Any) -> dict:
     table = dict(encoders)
     for np_type in (np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64):
         table[np_type] = lambda value, mapping=None: escape_int(operator.index(value), mapping)
-    for np_type in (np.float16, np.float32, np.float64):
-        table[np_type] = lambda value, mapping=None: escape_float(float(value), mapping)
+    for float_type in (np.float16, np.float32, np.float64):
+        table[float_type] = lambda value, mapping=None: escape_float(float(value), mapping)
     table[np.bool_] = lambda value, mapping=None: "1" if value else "0"
     table[np.str_] = table[str]
     table[uuid.UUID] = lambda value, mapping=None: escape_bytes(value.bytes, mapping)

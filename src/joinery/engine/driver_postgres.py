@@ -46,8 +46,8 @@ def _adapt_numpy(psycopg: Any) -> None:
 
     for np_type in (np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64):
         psycopg.adapters.register_dumper(np_type, NumpyIntDumper)
-    for np_type in (np.float16, np.float32, np.float64):
-        psycopg.adapters.register_dumper(np_type, NumpyFloatDumper)
+    for float_type in (np.float16, np.float32, np.float64):
+        psycopg.adapters.register_dumper(float_type, NumpyFloatDumper)
     psycopg.adapters.register_dumper(np.bool_, _bool_dumper(psycopg))
     psycopg.adapters.register_dumper(np.str_, psycopg.types.string.StrDumper)
     _adapted = True

@@ -72,6 +72,7 @@ _MYSQL_RULES: tuple[Rule, ...] = (
     (1292, errors.DataTypeError, _BAD_VALUE),
     (3819, errors.DataTypeError, _BAD_VALUE),
     (4025, errors.DataTypeError, _BAD_VALUE),
+    (1241, errors.DataTypeError, "A value has the wrong type for its attribute"),
     (1146, errors.MissingTableError, "The table does not exist"),
     (1049, errors.MissingTableError, "The schema does not exist"),
     (1054, errors.UnknownAttributeError, "Unknown attribute"),

@@ -8,7 +8,7 @@ and renames, an aggregation adds computed attributes).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -32,6 +32,10 @@ class Attribute:
     default: str | None = None
     comment: str = ""
     auto_increment: bool = False
+    #: the origin ``schema.table.attribute`` this attribute's values come from (see ``lineage.py``);
+    #: None for secondary attributes declared in place and for computed attributes. Not part of
+    #: equality: a declaration cannot state it, so attributes declared alike compare equal.
+    lineage: str | None = field(default=None, compare=False)
 
     @property
     def is_blob(self) -> bool:

@@ -18,13 +18,18 @@ from ..errors import DataJointError
 from . import conditions as c
 from .heading import Heading
 from .operands import AndList, Not
+from .semantic import assert_join_compatibility
 
 TRUE = c.Always(True)
 FALSE = c.Always(False)
 
 
-def make_condition(heading: Heading, restriction: Any) -> c.Condition:
-    """The condition ``restriction`` means for a query with ``heading``."""
+def make_condition(heading: Heading, restriction: Any, semantic_check: bool = True) -> c.Condition:
+    """The condition ``restriction`` means for a query with ``heading``.
+
+    A query inside ``restriction`` must pass the semantic check (``semantic.py``)
+    unless ``semantic_check`` is False.
+    """
     if type(restriction) is dict:  # the common case first: populate() restricts by key dicts
         return _from_mapping(heading, restriction)
     if isinstance(restriction, c.Condition):
@@ -33,29 +38,31 @@ def make_condition(heading: Heading, restriction: Any) -> c.Condition:
         restriction = restriction()  # a table class stands for its table (inside lists, AndList, Not)
     if isinstance(restriction, (bool, np.bool_)):
         return TRUE if restriction else FALSE
+    if getattr(restriction, "_universal", False):  # dj.U(...) holds every value: restricts nothing
+        return TRUE
     if isinstance(restriction, str):
         text = restriction.strip()
         return c.Fragment(text) if text else TRUE
     if isinstance(restriction, Mapping):
         return _from_mapping(heading, restriction)
     if isinstance(restriction, Not):
-        return negate(make_condition(heading, restriction.restriction))
+        return negate(make_condition(heading, restriction.restriction, semantic_check))
     if isinstance(restriction, AndList):
-        return conjunction([make_condition(heading, item) for item in restriction])
-    return _from_rows(heading, restriction)
+        return conjunction([make_condition(heading, item, semantic_check) for item in restriction])
+    return _from_rows(heading, restriction, semantic_check)
 
 
-def _from_rows(heading: Heading, restriction: Any) -> c.Condition:
+def _from_rows(heading: Heading, restriction: Any, semantic_check: bool) -> c.Condition:
     """A query, a record array, a DataFrame or a collection: rows, any of which may match."""
     if hasattr(restriction, "_node"):
-        return _from_query(heading, restriction._node)
+        return _from_query(heading, restriction._node, semantic_check)
     if isinstance(restriction, np.ndarray) and restriction.dtype.names:
         return _from_records(heading, list(restriction.dtype.names), restriction.tolist())
     if _is_dataframe(restriction):
         frame = restriction.reset_index() if _has_named_index(restriction) else restriction
         return _from_records(heading, list(frame.columns), list(frame.itertuples(index=False, name=None)))
     if isinstance(restriction, (list, tuple, set, frozenset)):
-        return _from_collection(heading, restriction)
+        return _from_collection(heading, restriction, semantic_check)
     raise DataJointError(
         f"Cannot restrict by a {type(restriction).__name__}: use a dict, a SQL condition string, "
         "a query, a list of these, dj.AndList, dj.Not, True/False, a record array or a DataFrame."
@@ -92,10 +99,12 @@ def disjunction(items: list[c.Condition]) -> c.Condition:
 
 
 def _from_mapping(heading: Heading, mapping: Mapping) -> c.Condition:
-    items = []
-    for name, value in mapping.items():
-        if name in heading:
-            items.append((name, value.item() if isinstance(value, np.generic) else value))
+    attributes = heading.attributes
+    items = [
+        (name, value.item() if isinstance(value, np.generic) else value)
+        for name, value in mapping.items()
+        if name in attributes
+    ]
     return c.Equals(tuple(items)) if items else TRUE
 
 
@@ -103,18 +112,19 @@ def _scalar(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _from_query(heading: Heading, node: Any) -> c.Condition:
+def _from_query(heading: Heading, node: Any, semantic_check: bool) -> c.Condition:
+    assert_join_compatibility(heading, node.heading, semantic_check)
     on = tuple(name for name in heading.names if name in node.heading)
     return c.SemiJoin(node, on)
 
 
-def _from_collection(heading: Heading, items: Any) -> c.Condition:
+def _from_collection(heading: Heading, items: Any, semantic_check: bool) -> c.Condition:
     items = list(items)
     if items and all(isinstance(item, Mapping) for item in items):
         keys = _as_keys(heading, items)
         if keys is not None:
             return keys
-    return disjunction([make_condition(heading, item) for item in items])
+    return disjunction([make_condition(heading, item, semantic_check) for item in items])
 
 
 def _as_keys(heading: Heading, dicts: list[Mapping]) -> c.Condition | None:

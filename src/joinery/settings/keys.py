@@ -85,6 +85,19 @@ def positive_number(value: Any) -> float:
     return number
 
 
+def non_negative_number(value: Any) -> float:
+    """Accept a number of seconds, zero or more."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number of seconds, zero or more")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError("expected a number of seconds, zero or more") from None
+    if not number >= 0:
+        raise ValueError("expected a number of seconds, zero or more")
+    return number
+
+
 def text(value: Any) -> str:
     """Accept a string (paths are turned into strings)."""
     if isinstance(value, os.PathLike):
@@ -200,6 +213,10 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("jobs.add_job_metadata", False, boolean, "DJ_JOBS_ADD_JOB_METADATA"),
     Setting("jobs.heartbeat_interval", 60.0, positive_number, "DJ_JOBS_HEARTBEAT_INTERVAL"),  # ours
+    # ours: seconds without a heartbeat before populate re-pends a reservation (None: 5 heartbeat intervals)
+    Setting("jobs.orphan_timeout", None, optional(positive_number), "DJ_JOBS_ORPHAN_TIMEOUT"),
+    # ours: seconds before the second attempt of a transient failure, doubled for each further one
+    Setting("jobs.retry_delay", 1.0, non_negative_number, "DJ_JOBS_RETRY_DELAY"),
     Setting("provenance.capture", False, boolean, "DJ_PROVENANCE_CAPTURE"),
     Setting("provenance.source", {}, mapping, "DJ_PROVENANCE_SOURCE"),
     Setting("stores", {}, stores_mapping, "DJ_STORES"),

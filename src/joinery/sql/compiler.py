@@ -293,11 +293,29 @@ class Compiler:
         encode = self.encode
         params = [encode(attr, value) for row in cond.rows for attr, value in zip(attrs, row)]
         width = len(cond.attributes)
+        limit = self.dialect.max_parameters
+        if limit is not None and len(params) > limit:
+            return self._in_arrays(cond, columns, attrs, params)
         if width == 1:
             return f"{columns[cond.attributes[0]]} IN ({self.dialect.placeholders(len(cond.rows))})", params
         row = "(" + self.dialect.placeholders(width) + ")"
         target = "(" + ", ".join(columns[name] for name in cond.attributes) + ")"
-        return f"{target} IN (VALUES {', '.join([row] * len(cond.rows))})", params
+        rows = ", ".join([row] * len(cond.rows))
+        if self.dialect.row_list_in:
+            return f"{target} IN ({rows})", params
+        return f"{target} IN (VALUES {rows})", params
+
+    def _in_arrays(
+        self, cond: c.InKeys, columns: dict[str, str], attrs: list, params: Params
+    ) -> tuple[str, Params]:
+        """More keys than one statement may carry parameters: one array parameter per attribute."""
+        width = len(attrs)
+        arrays = [list(params[i::width]) for i in range(width)]
+        unnest = ", ".join(
+            f"CAST({self.dialect.placeholder} AS {self.dialect.native_type(attr.type)}[])" for attr in attrs
+        )
+        target = "(" + ", ".join(columns[name] for name in cond.attributes) + ")"
+        return f"{target} IN (SELECT * FROM unnest({unnest}))", arrays
 
     def _semijoin(self, cond: c.SemiJoin, outer: dict[str, str]) -> tuple[str, Params]:
         inner = self._open(cond.node)

@@ -48,7 +48,8 @@ def column_comment(dialect: Dialect, attribute: Attribute) -> str:
     without it a ``time`` column would read back as text.
     """
     keeps_native = not dialect.extra.get("lossy_native_types", False)
-    if keeps_native and attribute.type.native and attribute.type.category != "codec":
+    # a legacy `boolean` is MySQL's tinyint: only the comment can say its values are truth values
+    if keeps_native and attribute.type.native and attribute.type.category not in ("codec", "bool"):
         return attribute.comment
     return f":{attribute.type.core}:{attribute.comment}"
 

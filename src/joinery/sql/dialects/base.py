@@ -56,9 +56,14 @@ class Dialect:
     parameter_cast: Callable[[TypeSpec], str | None] = lambda spec: None
     #: the database itself refuses a value of the wrong kind (1.5 for an integer)
     strict_types: bool = False
+    #: ``CREATE``/``DROP TABLE`` take part in transactions (MySQL commits before each one instead)
+    transactional_ddl: bool = True
+    #: ``(a, b) IN ((1, 2), ...)`` rather than ``IN (VALUES (1, 2), ...)`` (MySQL reads VALUES as a table)
+    row_list_in: bool = False
     #: the most parameters one statement may carry (None: no limit that matters)
     max_parameters: int | None = None
-    #: ``INSERT`` that silently skips rows whose key exists: a verb and a suffix
+    #: ``INSERT`` that silently skips rows whose key exists: a verb and a suffix (``{column}``: any
+    #: inserted column, for a no-op update)
     insert_ignore_verb: str = "INSERT"
     on_conflict_ignore: str = " ON CONFLICT DO NOTHING"
     #: an upsert: the clause after ``VALUES (...)`` and how it names an incoming value
@@ -97,7 +102,11 @@ class Dialect:
         verb = self.insert_ignore_verb if ignore else "INSERT"
         names = ", ".join(self.quote(c) for c in columns)
         sql = f"{verb} INTO {table_ref} ({names}) VALUES ({values or self.placeholders(len(columns))})"
-        return sql + (self.on_conflict_ignore if ignore else "")
+        return sql + (self.ignore_clause(table_ref, columns[0]) if ignore else "")
+
+    def ignore_clause(self, table_ref: str, column: str) -> str:
+        """The clause that makes an ``INSERT`` skip rows whose key exists (``column``: any inserted column)."""
+        return self.on_conflict_ignore.format(column=f"{table_ref}.{self.quote(column)}")
 
     def upsert_sql(
         self,
@@ -109,18 +118,20 @@ class Dialect:
     ) -> str:
         """Insert a row, or on its ``key`` set the ``update`` columns to the incoming values.
 
-        ``condition`` (SQL over the existing row's columns; ``{incoming[c]}``
-        names an incoming value) limits the update to rows where it holds. On
+        ``condition`` (SQL where ``{existing[c]}`` names a column of the existing
+        row and ``{incoming[c]}`` an incoming value) limits the update to rows
+        where it holds. On
         every dialect the cursor's rowcount is 0 exactly when nothing was
         written, which is how a reservation knows it won.
         """
         incoming = {c: self.incoming_value.format(c=self.quote(c)) for c in columns}
-        condition = condition.format(incoming=incoming)
+        existing = {c: f"{table_ref}.{self.quote(c)}" for c in columns}
+        condition = condition.format(incoming=incoming, existing=existing)
         if condition and self.upsert_condition_per_assignment:
             # MySQL assigns left to right: later conditions would see earlier assignments, so test
             # the condition on unchanged columns first by assigning the columns it reads last
-            ordered = sorted(update, key=lambda c: self.quote(c) in condition)
-            if sum(self.quote(c) in condition for c in update) > 1:
+            ordered = sorted(update, key=lambda c: existing[c] in condition)
+            if sum(existing[c] in condition for c in update) > 1:
                 raise ValueError("an upsert condition may read at most one of the columns it updates")
             assignments = [
                 f"{self.quote(c)} = IF({condition}, {incoming[c]}, {self.quote(c)})" for c in ordered

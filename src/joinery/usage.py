@@ -1,0 +1,77 @@
+"""How long a ``make`` took and how much memory its process needed: what the jobs table records.
+
+Layer: used by ``jobs_worker.py`` around each reserved ``make``. Memory is the
+peak resident set size (RSS) of the worker process, not Python's allocations
+alone (``tracemalloc`` would slow every allocation and miss numpy's and C
+libraries' memory). On Linux the peak is reset before each key by writing ``5``
+to ``/proc/self/clear_refs`` and read from ``VmHWM`` in ``/proc/self/status``, so
+it is the key's own peak. Elsewhere (or where ``/proc`` refuses the reset) it is
+``resource.getrusage``'s ``ru_maxrss``: the process's peak so far, an upper bound.
+When several ``make`` calls share a process (a thread executor) the figure is
+the process's, shared by those running at the same time.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+_CLEAR_REFS = "/proc/self/clear_refs"
+_STATUS = "/proc/self/status"
+
+
+@dataclass
+class Usage:
+    """What one ``make`` used: seconds and peak memory in bytes (None where not measurable)."""
+
+    duration: float = 0.0
+    peak_memory: int | None = None
+
+
+def _reset_peak() -> bool:
+    """Reset the kernel's record of this process's peak RSS; False where that is not possible."""
+    try:
+        with open(_CLEAR_REFS, "w") as handle:
+            handle.write("5")
+    except OSError:
+        return False
+    return True
+
+
+def _kernel_peak() -> int | None:
+    try:
+        with open(_STATUS) as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def _rusage_peak() -> int | None:
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak if sys.platform == "darwin" else peak * 1024)  # bytes on macOS, KiB on Linux
+
+
+@contextmanager
+def measuring() -> Iterator[Usage]:
+    """Measure the block: ``usage.duration`` and ``usage.peak_memory`` are set when it ends (even on error)."""
+    usage = Usage()
+    reset = _reset_peak()
+    start = time.perf_counter()
+    try:
+        yield usage
+    finally:
+        usage.duration = time.perf_counter() - start
+        usage.peak_memory = (_kernel_peak() if reset else None) or _rusage_peak()
+
+
+__all__ = ["Usage", "measuring"]
