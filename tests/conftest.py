@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 
 import pytest
 
@@ -71,6 +72,15 @@ def database_url(connection):
     return SERVER_URLS[connection.settings["backend"]]
 
 
+_OTHER_RUN = re.compile(r"^(?:test_(\d+)_|bench)")
+
+
+def _ours(name: str) -> bool:
+    """False for schemas another test process (``test_<pid>_...``) or a benchmark run is using right now."""
+    match = _OTHER_RUN.match(name)
+    return match is None or match.group(1) == str(os.getpid())
+
+
 def _drop_new_schemas(before: set) -> None:
     """Drop every schema the test created on a server (dependents first, by retrying)."""
     connection = dj.conn()
@@ -78,7 +88,7 @@ def _drop_new_schemas(before: set) -> None:
         return
     if connection.in_transaction:
         connection.cancel_transaction()
-    leftover = [s for s in connection.catalog.list_schemas() if s not in before]
+    leftover = [s for s in connection.catalog.list_schemas() if s not in before and _ours(s)]
     for _ in range(len(leftover) + 1):
         failed = []
         for name in leftover:

@@ -109,12 +109,12 @@ def test_unknown_targets_and_bad_options_are_reported(pipeline_module, capsys):
         main(["worker"])
 
 
-def test_the_joinery_script_runs_a_worker(pipeline_module, tmp_path):
+def test_the_joinery_script_runs_a_worker(pipeline_module, tmp_path, database_url):
     name, module = pipeline_module()
     script = Path(sys.executable).with_name("joinery")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "joinery.cli"]
     done = subprocess.run(
-        [*command, "worker", name, "--set", f"database.path={dj.config['database.path']}", "--quiet"],
+        [*command, "worker", name, "--set", f"database.url={database_url}", "--quiet"],
         cwd=tmp_path,
         capture_output=True,
         text=True,

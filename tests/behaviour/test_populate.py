@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import joinery as dj
+from joinery.engine import Connection
 from joinery.errors import DataJointError, MissingAttributeError, UnknownAttributeError
 
 
@@ -295,7 +296,7 @@ def test_make_that_inserts_nothing_counts_as_success_and_stays_missing(pipeline,
 
 def test_make_computes_without_holding_the_write_lock(pipeline, schema, connection):
     Subject, _, _ = pipeline
-    path = connection.settings["path"]
+    other = Connection(connection.settings)  # another process's connection
 
     @schema
     class Patient(dj.Computed):
@@ -308,17 +309,24 @@ def test_make_computes_without_holding_the_write_lock(pipeline, schema, connecti
         def make(self, key):
             self.insert1({**key, "note": "first"})
             # another process writes while this make is running: it must not wait at all
-            other = sqlite3.connect(path, timeout=0, isolation_level=None)
-            other.execute("BEGIN IMMEDIATE")
-            other.execute("COMMIT")
-            other.close()
+            assert not connection.in_transaction
+            if connection.settings["backend"] == "sqlite":
+                immediate = sqlite3.connect(connection.settings["path"], timeout=0, isolation_level=None)
+                immediate.execute("BEGIN IMMEDIATE")
+                immediate.execute("COMMIT")
+                immediate.close()
+            with other.transaction:
+                other.query(
+                    f"UPDATE {Subject.full_table_name} SET {other.dialect.quote('value')} = 0 WHERE 1 = 0"
+                )
 
     assert Patient.populate(max_calls=2)["success_count"] == 2
+    other.close()
 
 
 def test_rows_another_process_committed_first_are_not_duplicated(pipeline, schema, connection):
     Subject, _, _ = pipeline
-    path = connection.settings["path"]
+    other = Connection(connection.settings)  # another process's connection
 
     @schema
     class Raced(dj.Computed):
@@ -330,13 +338,13 @@ def test_rows_another_process_committed_first_are_not_duplicated(pipeline, schem
 
         def make(self, key):
             # another process finishes this key while this make computes
-            other = sqlite3.connect(path, isolation_level=None)
-            other.execute(f"INSERT INTO {self.full_table_name} VALUES (?, 'other')", (key["subject_id"],))
-            other.close()
+            marks = other.dialect.placeholders(2)
+            other.query(f"INSERT INTO {self.full_table_name} VALUES ({marks})", (key["subject_id"], "other"))
             self.insert1({**key, "who": "me"})
 
     assert Raced.populate() == {"success_count": 0, "error_list": []}
     assert Raced.to_arrays("who").tolist() == ["other"] * 5
+    other.close()
 
 
 # -- errors ---------------------------------------------------------------------------------------
@@ -669,8 +677,8 @@ WORKER = '''
 import json, sys, time, pathlib
 import joinery as dj
 
-path, schema_name, order, folder = sys.argv[1:5]
-dj.config["database.path"] = path
+url, schema_name, order, folder = sys.argv[1:5]
+dj.config["database.url"] = url
 schema = dj.Schema(schema_name)
 
 
@@ -711,7 +719,7 @@ print(json.dumps(Slowly.populate(order=order)))
 '''
 
 
-def test_two_os_processes_populating_one_file_both_finish(schema, connection, tmp_path):
+def test_two_os_processes_populating_one_file_both_finish(schema, connection, tmp_path, database_url):
     import json
     import subprocess
     import sys
@@ -738,14 +746,13 @@ def test_two_os_processes_populating_one_file_both_finish(schema, connection, tm
             -> master
             """
 
-    n = 40
+    n = 200
     Subject.insert([{"subject_id": i, "value": float(i)} for i in range(n)])
     script = tmp_path / "worker.py"
     script.write_text(WORKER)
-    path = connection.settings["path"]
     workers = [
         subprocess.Popen(
-            [sys.executable, str(script), path, schema.database, order, str(tmp_path)],
+            [sys.executable, str(script), database_url, schema.database, order, str(tmp_path)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -10,6 +10,7 @@ long as the writes themselves.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext, suppress
 from typing import Any
@@ -17,6 +18,25 @@ from typing import Any
 from .. import errors
 from ..sql.dialects import Dialect, get_dialect
 from .drivers import get_driver
+
+
+class _ThreadState(threading.local):
+    """One thread's DB-API connection and its transaction state."""
+
+    raw: Any = None
+    pid: int = -1
+    in_transaction: bool = False
+    savepoints: int = 0
+
+
+class _SharedState:
+    """The same state for every thread (an in-memory SQLite database)."""
+
+    def __init__(self) -> None:
+        self.raw: Any = None
+        self.pid = -1
+        self.in_transaction = False
+        self.savepoints = 0
 
 
 class Connection:
@@ -31,10 +51,11 @@ class Connection:
         self.dialect: Dialect = get_dialect(_dialect_name(self.settings["backend"]))
         self.driver = get_driver(self.settings["backend"])
         self._driver_errors = self.driver.driver_errors()
-        self._raw: Any = None
-        self._pid = -1
-        self._in_transaction = False
-        self._savepoints = 0
+        # each thread (and each forked process) talks through a DB-API connection of its own;
+        # an in-memory SQLite database exists only in its one connection, so threads share that
+        shared = self.settings.get("path") == ":memory:"
+        self._state: Any = _ThreadState() if not shared else _SharedState()
+        self._opened: list[tuple[int, Any]] = []
         self.schemas: dict[str, Any] = {}
         from ..dependencies import Dependencies
         from .catalog import catalog_for
@@ -46,28 +67,36 @@ class Connection:
     # -- lifecycle -------------------------------------------------------------
 
     def connect(self) -> None:
-        """Open the driver connection (again)."""
-        self._raw = self.driver.open(self.settings)
-        self._pid = os.getpid()
-        self._in_transaction = False
+        """Open this thread's driver connection (again)."""
+        state = self._state
+        state.raw = self.driver.open(self.settings)
+        state.pid = os.getpid()
+        state.in_transaction = False
+        state.savepoints = 0
+        self._opened.append((state.pid, state.raw))
 
     @property
     def raw(self) -> Any:
-        """The DB-API connection; reopened after a fork so processes never share one."""
-        if self._raw is None or self._pid != os.getpid():
+        """This thread's DB-API connection; opened on first use, and again after a fork."""
+        state = self._state
+        if state.raw is None or state.pid != os.getpid():
             self.connect()
-        return self._raw
+        return state.raw
 
     def close(self) -> None:
-        """Close the driver connection."""
-        if self._raw is not None:
-            with suppress(*self._driver_errors):
-                self._raw.close()
-            self._raw = None
+        """Close the driver connections this process opened (every thread's)."""
+        # a connection inherited through fork belongs to the parent: closing it here would close theirs
+        pid = os.getpid()
+        for opener, raw in self._opened:
+            if opener == pid:
+                with suppress(*self._driver_errors):
+                    raw.close()
+        self._opened = [(opener, raw) for opener, raw in self._opened if opener != pid]
+        self._state.raw = None
 
     def is_connected(self) -> bool:
-        """True while the driver connection is open."""
-        return self._raw is not None
+        """True while this thread's driver connection is open."""
+        return self._state.raw is not None
 
     def __repr__(self) -> str:
         target = (
@@ -107,9 +136,9 @@ class Connection:
         """Reconnect after a lost connection outside a transaction; raise the translated error otherwise."""
         if not self.driver.is_lost_connection(error):
             raise self.driver.translate(error, sql) from error
-        if self._in_transaction:
-            self._in_transaction = False
-            self._savepoints = 0
+        if self._state.in_transaction:
+            self._state.in_transaction = False
+            self._state.savepoints = 0
             self.close()
             raise errors.LostConnectionError(
                 f"The connection to the database server was lost inside a transaction ({error}); the "
@@ -133,27 +162,27 @@ class Connection:
     @property
     def in_transaction(self) -> bool:
         """True inside ``with connection.transaction:`` (or an internal atomic block)."""
-        return self._in_transaction
+        return self._state.in_transaction
 
     def start_transaction(self) -> None:
         """Begin a write transaction; refused when one is already open."""
-        if self._in_transaction:
+        if self._state.in_transaction:
             raise errors.DataJointError(
                 "Nested transactions are not supported: a transaction is already open on this connection. "
                 "Finish it (commit or cancel) before starting another."
             )
         self.query(self.dialect.begin_write)
-        self._in_transaction = True
+        self._state.in_transaction = True
 
     def commit_transaction(self) -> None:
         """Commit the open transaction."""
-        self._in_transaction = False
+        self._state.in_transaction = False
         self.query("COMMIT")
 
     def cancel_transaction(self) -> None:
         """Roll back the open transaction."""
-        self._in_transaction = False
-        self._savepoints = 0
+        self._state.in_transaction = False
+        self._state.savepoints = 0
         with suppress(*self._driver_errors):
             self.driver.execute(self.raw, "ROLLBACK", ())
 
@@ -179,12 +208,12 @@ class Connection:
         Inside an open transaction it becomes a savepoint, so a failed insert
         leaves nothing behind while the user's earlier writes stay pending.
         """
-        if not self._in_transaction:
+        if not self._state.in_transaction:
             with self._transaction():
                 yield self
             return
-        self._savepoints += 1
-        name = f"joinery_{self._savepoints}"
+        self._state.savepoints += 1
+        name = f"joinery_{self._state.savepoints}"
         self.query(f"SAVEPOINT {name}")
         try:
             yield self
@@ -192,7 +221,7 @@ class Connection:
             self._rollback_to(name)
             raise
         finally:
-            self._savepoints -= 1
+            self._state.savepoints -= 1
         self.query(f"RELEASE SAVEPOINT {name}")
 
     def atomic_ddl(self) -> Any:
@@ -203,7 +232,7 @@ class Connection:
         """
         if self.dialect.transactional_ddl:
             return self.atomic()
-        if self._in_transaction:
+        if self._state.in_transaction:
             raise errors.DataJointError(
                 "Tables cannot be created or dropped inside a transaction on MySQL (it would commit the "
                 "transaction's writes silently). Declare or drop tables outside `with conn.transaction:`."

@@ -243,7 +243,13 @@ class Compiler:
             raise DataJointError(
                 f"Cannot order by {name!r}: it is not an attribute of the query ({list(columns)})."
             )
-        return [columns[name] + direction]
+        return [columns[name] + direction + self._nulls(direction)]
+
+    def _nulls(self, direction: str) -> str:
+        """Where NULLs go, where the backend's default differs from MySQL's (NULL sorts lowest)."""
+        if not self.dialect.nulls_sort_high:
+            return ""
+        return " NULLS LAST" if direction == " DESC" else " NULLS FIRST"
 
     # -- conditions -------------------------------------------------------------------
 

@@ -60,6 +60,8 @@ class Dialect:
     transactional_ddl: bool = True
     #: ``(a, b) IN ((1, 2), ...)`` rather than ``IN (VALUES (1, 2), ...)`` (MySQL reads VALUES as a table)
     row_list_in: bool = False
+    #: NULL sorts after every value (PostgreSQL); joinery then says where NULLs go, as on MySQL
+    nulls_sort_high: bool = False
     #: the most parameters one statement may carry (None: no limit that matters)
     max_parameters: int | None = None
     #: ``INSERT`` that silently skips rows whose key exists: a verb and a suffix (``{column}``: any

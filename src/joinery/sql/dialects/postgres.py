@@ -102,5 +102,6 @@ POSTGRES = Dialect(
     percent_escaped=True,
     parameter_cast=_parameter_cast,
     max_parameters=65_535,
+    nulls_sort_high=True,
     extra={"lossy_native_types": True, "current_timestamp": "LOCALTIMESTAMP"},
 )

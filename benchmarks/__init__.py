@@ -1,0 +1,1 @@
+"""joinery's performance suite (see README.md in this folder)."""
