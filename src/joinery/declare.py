@@ -15,6 +15,7 @@ from typing import Any
 from .definition import parse_definition
 from .definition.spec import AttributeSpec, ForeignKeySpec, TableSpec
 from .errors import DataJointError
+from .lineage_table import record_lineage
 from .query import nodes as n
 from .query.heading import Attribute, Heading
 from .sql.ddl import Declaration, ForeignKey, create_table
@@ -135,6 +136,7 @@ def declare(
             connection.query(statement)
         if connection.dialect.comments_in_side_table:
             catalog.set_comments(schema, table, comments)
+        record_lineage(connection, schema, table)
     connection.dependencies.clear()
     return True
 

@@ -16,6 +16,7 @@ import networkx as nx
 
 from .errors import DataJointError
 from .fetch import compiler_for
+from .lineage_table import forget_lineage
 from .query import conditions as c
 from .query import nodes as n
 from .settings import config
@@ -205,6 +206,7 @@ def drop_quick(table: Any) -> None:
         connection.query(f"DROP TABLE {table.full_table_name}")
         if connection.dialect.comments_in_side_table:
             connection.catalog.forget_table(table.database, table.table_name)
+        forget_lineage(connection, table.database, table.table_name)
     connection.dependencies.clear()
     _forget_heading(table)
 

@@ -113,7 +113,13 @@ class Schema:
         ordered = [
             n for n in nx.topological_sort(graph.graph) if graph.graph.nodes[n]["schema"] == self.database
         ]
-        return [graph.graph.nodes[n]["table"] for n in ordered]
+        # DataJoint's bookkeeping (`~lineage`) is not one of the schema's tables; jobs tables (`~~`) are
+        return [
+            graph.graph.nodes[n]["table"]
+            for n in ordered
+            if not graph.graph.nodes[n]["table"].startswith("~")
+            or graph.graph.nodes[n]["table"].startswith("~~")
+        ]
 
     def drop(self, prompt: bool | None = None, force: bool = False) -> None:
         """Drop the schema and every table in it."""
@@ -129,6 +135,8 @@ class Schema:
         with connection.atomic_ddl():  # all tables go, or (a table elsewhere still refers to one) none
             for table in reversed(tables):
                 drop_quick(FreeTable(connection, connection.dialect.table_ref(self.database, table)))
+            for side_table in connection.catalog.list_tables(self.database):  # `~lineage`
+                connection.query(f"DROP TABLE {connection.dialect.table_ref(self.database, side_table)}")
             connection.catalog.forget_schema(self.database)
         connection.dependencies.clear()
         connection.schemas.pop(self.database, None)

@@ -152,6 +152,12 @@ class Connection:
         self.close()
         self.connect()
 
+    @property
+    def connection_id(self) -> int:
+        """The server's id of this thread's session (0 for the embedded database)."""
+        sql = self.dialect.connection_id_sql
+        return int(self.query(sql).fetchone()[0]) if sql else 0
+
     def ping(self) -> bool:
         """True if the server answers (reconnecting first if the connection was lost)."""
         self.query("SELECT 1").fetchall()

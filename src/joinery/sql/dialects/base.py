@@ -62,6 +62,10 @@ class Dialect:
     row_list_in: bool = False
     #: NULL sorts after every value (PostgreSQL); joinery then says where NULLs go, as on MySQL
     nulls_sort_high: bool = False
+    #: keep DataJoint's ``~lineage`` table, so that DataJoint sharing the database checks joins too
+    keeps_lineage_table: bool = False
+    #: the query giving the server's id of this session (None: no server)
+    connection_id_sql: str | None = None
     #: the most parameters one statement may carry (None: no limit that matters)
     max_parameters: int | None = None
     #: ``INSERT`` that silently skips rows whose key exists: a verb and a suffix (``{column}``: any

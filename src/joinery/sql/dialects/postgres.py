@@ -100,6 +100,8 @@ POSTGRES = Dialect(
         "SELECT setval(pg_get_serial_sequence(%s, %s), (SELECT COALESCE(MAX({column}), 0) + 1 FROM {table}), false)"
     ),
     percent_escaped=True,
+    keeps_lineage_table=True,
+    connection_id_sql="SELECT pg_backend_pid()",
     parameter_cast=_parameter_cast,
     max_parameters=65_535,
     nulls_sort_high=True,
