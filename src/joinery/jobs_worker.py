@@ -98,20 +98,28 @@ class ReservingRunner:
         if not self.jobs.reserve(key):
             return False
         stacks: list[str] = []
+        completed: list[bool] = []
+
+        def complete_in_commit() -> None:
+            # the job is completed in the transaction that writes the make's rows: one commit, not two
+            self.jobs.complete(key, **self._usage(usage.finish(), len(stacks) + 1))
+            completed.append(True)
+
         with keeping_alive(self.jobs, key), measuring() as usage:
-            made = self._attempts(key, stacks)
+            made = self._attempts(key, stacks, complete_in_commit)
         if isinstance(made, BaseException):
             self.jobs.error(key, error_message(made), "".join(stacks), **self._usage(usage, len(stacks)))
             raise made
-        self.jobs.complete(key, **self._usage(usage, len(stacks) + 1))
+        if not completed:
+            self.jobs.complete(key, **self._usage(usage, len(stacks) + 1))
         return made
 
-    def _attempts(self, key: dict, stacks: list[str]) -> bool | BaseException:
+    def _attempts(self, key: dict, stacks: list[str], on_commit: Callable[[], None]) -> bool | BaseException:
         """Run ``make`` until it succeeds or fails for good; the result, or the error that ended it."""
         policy = self.policy
         while True:
             try:
-                return self.runner(key)
+                return self.runner(key, on_commit=on_commit)
             except (Exception, KeyboardInterrupt, SystemExit) as error:
                 attempt = len(stacks) + 1
                 header = attempt_header(attempt, policy.max_attempts, error_message(error))

@@ -113,8 +113,11 @@ class KeyRunner:
         params = [key[name] if encode is None else encode(key[name]) for name, encode in encoders]
         return self.table.connection.query(sql, params).fetchone() is not None
 
-    def __call__(self, key: dict) -> bool:
-        """Make ``key``; False if it was already done (here or by another process)."""
+    def __call__(self, key: dict, on_commit: Callable[[], None] | None = None) -> bool:
+        """Make ``key``; False if it was already done (here or by another process).
+
+        ``on_commit`` runs inside the transaction that writes the make's rows (if any are written).
+        """
         key = dict(key)
         if self.done(key):
             return False
@@ -126,9 +129,15 @@ class KeyRunner:
             else:
                 fetched, computed = _fetch_and_compute(self._steps, key, self.make_kwargs)
                 finish = partial(self._insert_steps, self._steps, key, fetched, computed)
-        return self._commit(context, key, finish)
+        return self._commit(context, key, finish, on_commit)
 
-    def _commit(self, context: _MakeContext, key: dict, finish: Callable[[], None] | None) -> bool:
+    def _commit(
+        self,
+        context: _MakeContext,
+        key: dict,
+        finish: Callable[[], None] | None,
+        on_commit: Callable[[], None] | None = None,
+    ) -> bool:
         """One transaction: unless another process did ``key`` first, run ``finish`` and write."""
         from .insert import write_group
 
@@ -143,6 +152,8 @@ class KeyRunner:
                     finish()
             for table, names, rows, replace, skip_duplicates in context.writes:
                 write_group(_on_connection(table, connection), names, rows, replace, skip_duplicates)
+            if on_commit is not None:
+                on_commit()
         return True
 
     def _insert_steps(self, make: Callable, key: dict, fetched: Any, computed: Any) -> None:

@@ -29,6 +29,17 @@ class Usage:
 
     duration: float = 0.0
     peak_memory: int | None = None
+    started: float = 0.0
+    kernel_peak: bool = False
+    finished: bool = False
+
+    def finish(self) -> Usage:
+        """Take the measurements now (the first call counts): a job completed inside its commit reads them."""
+        if not self.finished:
+            self.duration = time.perf_counter() - self.started
+            self.peak_memory = (_kernel_peak() if self.kernel_peak else None) or _rusage_peak()
+            self.finished = True
+        return self
 
 
 def _reset_peak() -> bool:
@@ -64,14 +75,11 @@ def _rusage_peak() -> int | None:
 @contextmanager
 def measuring() -> Iterator[Usage]:
     """Measure the block: ``usage.duration`` and ``usage.peak_memory`` are set when it ends (even on error)."""
-    usage = Usage()
-    reset = _reset_peak()
-    start = time.perf_counter()
+    usage = Usage(kernel_peak=_reset_peak(), started=time.perf_counter())
     try:
         yield usage
     finally:
-        usage.duration = time.perf_counter() - start
-        usage.peak_memory = (_kernel_peak() if reset else None) or _rusage_peak()
+        usage.finish()
 
 
 __all__ = ["Usage", "measuring"]
