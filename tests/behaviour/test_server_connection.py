@@ -78,8 +78,9 @@ def test_reset_reconnects_the_shared_connection(backend, connection):
 
 
 def test_nested_transactions_are_refused(connection):
-    with connection.transaction, pytest.raises(dj.DataJointError, match="Nested transactions"):
-        with connection.transaction:
+    with connection.transaction:
+        nested = pytest.raises(dj.DataJointError, match="Nested transactions")
+        with nested, connection.transaction:
             pass
 
 
