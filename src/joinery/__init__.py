@@ -17,6 +17,7 @@ from .settings import config
 from .tables import FreeTable, Table
 from .tiers import Computed, Imported, Lookup, Manual, Part
 from .universal import U
+from .virtual import VirtualModule, create_virtual_module, virtual_schema
 
 schema = Schema
 ERD = Di = Diagram
@@ -44,10 +45,13 @@ __all__ = [
     "Table",
     "Top",
     "U",
+    "VirtualModule",
     "blob",
     "config",
     "conn",
+    "create_virtual_module",
     "errors",
     "list_schemas",
     "schema",
+    "virtual_schema",
 ]

@@ -101,6 +101,18 @@ class Schema:
         elif not self.connection.catalog.table_exists(self.database, table_name):
             raise DataJointError(f"Table `{cls.__name__}` is not declared and create_tables is False.")
 
+    def make_classes(self, into: dict | None = None) -> None:
+        """Make classes for the schema's tables that ``into`` (default: the caller's namespace) lacks."""
+        from .virtual import make_classes
+
+        make_classes(self, into, inspect.currentframe())
+
+    def spawn_missing_classes(self, context: dict | None = None) -> None:
+        """DataJoint 0.x's name for :meth:`make_classes`."""
+        from .virtual import make_classes
+
+        make_classes(self, context, inspect.currentframe())
+
     # -- the schema as a whole -----------------------------------------------------------
 
     def list_tables(self) -> list[str]:
