@@ -1,7 +1,7 @@
 """Distributed populate: N independent worker processes vs 1, each ``populate(reserve_jobs=True)``.
 
 Run: .venv/bin/python benchmarks/bench_workers.py [--keys 5000] [--sleep 0.02] [--workers 1 4]
-     [--database-url postgresql://user:pw@127.0.0.1/db]  (once the server backends land)
+     [--database-url postgresql://postgres@127.0.0.1:5432/test]  (a server; default: a SQLite file)
 
 A Source table gets ``--keys`` rows; ``Result.make`` sleeps ``--sleep`` seconds (the
 computation) and inserts one row. For each worker count W, a fresh database is
@@ -24,11 +24,14 @@ import joinery as dj
 from joinery.connect import _reset_for_tests
 
 
-def build(path: Path, n: int, pause: float):
-    """A fresh database with N source rows; returns the Result table class."""
+def build(path: Path, n: int, pause: float, url: str | None = None):
+    """A fresh database (a new SQLite file, or a new schema on the server at ``url``) with N source rows."""
     _reset_for_tests()
-    dj.config["database.path"] = str(path)
-    schema = dj.Schema("bench_workers")
+    if url:
+        dj.config["database.url"] = url
+    else:
+        dj.config["database.path"] = str(path)
+    schema = dj.Schema(f"bench_workers_{os.getpid()}_{path.stem}")
 
     @schema
     class Source(dj.Manual):
@@ -80,14 +83,18 @@ def main() -> None:
     parser.add_argument("--keys", type=int, default=5000)
     parser.add_argument("--sleep", type=float, default=0.02)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 4])
+    parser.add_argument("--database-url", default=None, help="a server to run on (default: a SQLite file)")
     args = parser.parse_args()
-    print(f"{args.keys} keys, make sleeps {args.sleep * 1000:.0f} ms, reserve_jobs=True, SQLite file")
+    where = args.database_url.split("://")[0] if args.database_url else "SQLite file"
+    print(f"{args.keys} keys, make sleeps {args.sleep * 1000:.0f} ms, reserve_jobs=True, {where}")
     baseline = None
     with tempfile.TemporaryDirectory() as folder:
         for workers in args.workers:
-            table = build(Path(folder) / f"w{workers}.db", args.keys, args.sleep)
+            table = build(Path(folder) / f"w{workers}.db", args.keys, args.sleep, args.database_url)
             elapsed = run(table, workers)
             assert len(table()) == args.keys and len(table.jobs) == 0, "not every key was completed"
+            if args.database_url:
+                dj.Schema(table.database).drop(prompt=False)
             baseline = baseline or elapsed * workers  # the first count's time, scaled to one worker
             ideal = args.keys * args.sleep / workers
             print(
