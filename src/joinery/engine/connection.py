@@ -112,23 +112,19 @@ class Connection:
         A lost connection is re-established and the statement run again, unless
         a transaction was open: its writes are gone, which the caller must know.
         """
-        try:
-            return self.driver.execute(self.raw, sql, params)
-        except self._driver_errors as error:
-            self._reconnect_or_raise(error, sql)
-        try:
-            return self.driver.execute(self.raw, sql, params)
-        except self._driver_errors as error:
-            raise self.driver.translate(error, sql) from error
+        return self._run(self.driver.execute, sql, params)
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any:
-        """Run one statement for many parameter rows."""
+        """Run one statement for many parameter rows (retried after a lost connection, as ``query``)."""
+        return self._run(self.driver.executemany, sql, rows)
+
+    def _run(self, method: Any, sql: str, arguments: Any) -> Any:
         try:
-            return self.driver.executemany(self.raw, sql, rows)
+            return method(self.raw, sql, arguments)
         except self._driver_errors as error:
             self._reconnect_or_raise(error, sql)
         try:
-            return self.driver.executemany(self.raw, sql, rows)
+            return method(self.raw, sql, arguments)
         except self._driver_errors as error:
             raise self.driver.translate(error, sql) from error
 
