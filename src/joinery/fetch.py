@@ -63,6 +63,11 @@ def _decoded_row(
     return row
 
 
+def _plain(heading: Heading, names: list[str], options: dict) -> bool:
+    """True when every column passes as the driver returns it: rows need no decoding pass."""
+    return not options.get("squeeze") and not any(_decoders(heading, names, options))
+
+
 def _columns(heading: Heading, names: list[str], rows: list[tuple], options: dict) -> list[list]:
     """Rows transposed into decoded columns (``None`` stays ``None``)."""
     if not rows:
@@ -95,14 +100,30 @@ def _objects(values: list) -> np.ndarray:
     return np.fromiter(values, dtype=object, count=len(values))
 
 
+def _stackable(values: list) -> bool:
+    """True for arrays that all share one shape and dtype (then stacking them equals ``np.array``)."""
+    first = values[0]
+    if type(first) is not np.ndarray or first.dtype.kind == "O":
+        return False
+    shape, dtype = first.shape, first.dtype
+    return all(type(v) is np.ndarray and v.shape == shape and v.dtype == dtype for v in values)
+
+
 def _as_array(values: list) -> np.ndarray:
     """One attribute's values as numpy makes them (DataJoint 2.x): equal-shaped blobs stack.
 
     Values numpy cannot stack (ragged arrays, mixed None) and bytes (numpy's ``S``
-    dtype would drop trailing zero bytes) become an object array.
+    dtype would drop trailing zero bytes) become an object array. Equal arrays
+    are copied into one preallocated array, which is what ``np.array`` makes of
+    them, without its inspection of every element.
     """
     if values and isinstance(values[0], bytes):
         return _objects(values)
+    if values and _stackable(values):
+        stacked = np.empty((len(values), *values[0].shape), dtype=values[0].dtype)
+        for i, value in enumerate(values):
+            stacked[i] = value
+        return stacked
     try:
         return np.array(values)
     except (ValueError, TypeError):
@@ -119,6 +140,18 @@ def _records(heading: Heading, names: list[str], columns: list[list]) -> np.ndar
         else:
             result[name] = np.array(values, dtype=dtype[name])
     return result
+
+
+def _records_from_rows(heading: Heading, names: list[str], rows: list[tuple]) -> np.ndarray | None:
+    """The structured array built from undecoded rows in one step; None where numpy refuses a value.
+
+    A NULL in an integer column (a value numpy cannot store there) is the usual
+    refusal; the column-by-column path then says what it says.
+    """
+    try:
+        return np.array(rows if type(rows) is list else list(rows), dtype=heading.select(names).as_dtype)
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 def _read(query: Any, names: list[str], kwargs: dict, options: dict) -> dict[str, list]:
@@ -153,8 +186,12 @@ def to_arrays(
     options = {"squeeze": squeeze, "download_path": download_path}
     if not attrs:
         names = list(self.heading.names)
-        columns = _read(self, names, kwargs, options)
-        return _records(self.heading, names, [columns[name] for name in names])
+        rows = _run(self, names, **kwargs)
+        if rows and _plain(self.heading, names, options):
+            records = _records_from_rows(self.heading, names, rows)
+            if records is not None:
+                return records
+        return _records(self.heading, names, _columns(self.heading, names, rows, options))
     key = list(self.primary_key) if include_key else []
     columns = _read(self, list(dict.fromkeys(key + _names(self.heading, attrs))), kwargs, options)
     arrays = tuple(_as_array(columns[attr]) for attr in attrs)
@@ -174,7 +211,10 @@ def to_dicts(
     """Every row as a dict, attributes in heading order."""
     names = list(self.heading.names)
     rows = _run(self, names, order_by, limit, offset)
-    columns = _columns(self.heading, names, rows, {"squeeze": squeeze, "download_path": download_path})
+    options = {"squeeze": squeeze, "download_path": download_path}
+    if _plain(self.heading, names, options):
+        return [dict(zip(names, row)) for row in rows]
+    columns = _columns(self.heading, names, rows, options)
     return [dict(zip(names, values)) for values in zip(*columns)] if rows else []
 
 
@@ -191,10 +231,12 @@ def to_pandas(
     except ImportError:
         raise DataJointError("to_pandas() needs pandas: pip install 'joinery[pandas]'.") from None
     names = list(self.heading.names)
-    columns = _read(
-        self, names, {"order_by": order_by, "limit": limit, "offset": offset}, {"squeeze": squeeze}
-    )
-    frame = pd.DataFrame(columns, columns=names)
+    rows = _run(self, names, order_by, limit, offset)
+    options = {"squeeze": squeeze}
+    if rows and _plain(self.heading, names, options):
+        frame = pd.DataFrame.from_records(rows if type(rows) is list else list(rows), columns=names)
+    else:
+        frame = pd.DataFrame(dict(zip(names, _columns(self.heading, names, rows, options))), columns=names)
     return frame.set_index(self.primary_key) if self.primary_key else frame
 
 

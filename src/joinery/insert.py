@@ -2,10 +2,13 @@
 
 Rows of any accepted shape are normalised into groups of (attribute names,
 value tuples); each group is checked once (unknown or missing attributes),
-encoded column by column (only the columns whose type needs it), and written
-with one ``executemany`` inside one transaction: a bad row leaves nothing of
-the call behind. The database enforces types and keys; when it refuses a row,
-the error is re-worded with the table and the attribute.
+encoded column by column (only the columns whose type needs it; see
+``insert_plan.py``, which caches that work per table), and written with one
+``executemany`` (or the dialect's bulk load) inside one transaction: a bad row
+leaves nothing of the call behind. One row outside a transaction is one
+statement, atomic by itself, so it goes without BEGIN/COMMIT. The database
+enforces types and keys; when it refuses a row, the error is re-worded with the
+table and the attribute.
 """
 
 from __future__ import annotations
@@ -18,33 +21,46 @@ from typing import Any
 import numpy as np
 
 from . import errors
-from .codecs import encode_value, encoder
+from .codecs import encode_value
 from .engine.errors import constraint_column
 from .errors import DataJointError
 from .fetch import compiler_for
+from .insert_plan import Statements, check_names, encode_rows, plan_for, statements, value_sql
 from .misfit import find_misfit
-from .sql.ddl import default_expression
+from .populate import buffered_insert
 
 Group = tuple[tuple[str, ...], list[tuple]]
 
+#: fewer rows than this go by INSERT even where the dialect offers a bulk load (COPY)
+BULK_LOAD_MIN_ROWS = 1000
 
-def _groups_from_dicts(rows: list[Mapping]) -> list[Group]:
+
+def _groups_from_dicts(rows: list[dict]) -> list[Group]:
+    """Plain dicts as groups; the common case (every row has the first row's keys) in C-speed passes."""
+    first = tuple(rows[0])
+    if first and len(set(map(len, rows))) == 1:
+        getter = operator.itemgetter(*first)
+        try:
+            values = list(map(getter, rows))
+        except KeyError:
+            pass  # some row has other keys: group them below
+        else:
+            return [(first, values if len(first) > 1 else [(v,) for v in values])]
     groups: dict[tuple[str, ...], list[tuple]] = {}
-    first = tuple(rows[0].keys())
-    first_set = set(first)
-    getter = operator.itemgetter(*first)
-    if all(len(row) == len(first) and row.keys() == first_set for row in rows):
-        values = [getter(row) for row in rows] if len(first) > 1 else [(getter(row),) for row in rows]
-        return [(first, values)]
     for row in rows:
-        names = tuple(row.keys())
-        groups.setdefault(names, []).append(tuple(row.values()))
+        groups.setdefault(tuple(row), []).append(tuple(row.values()))
+    return list(groups.items())
+
+
+def _groups_from_mappings(rows: list[Mapping]) -> list[Group]:
+    groups: dict[tuple[str, ...], list[tuple]] = {}
+    for row in rows:
+        groups.setdefault(tuple(row.keys()), []).append(tuple(row.values()))
     return list(groups.items())
 
 
 def _normalise(table: Any, rows: Any) -> list[Group]:
     """Rows of any accepted shape as groups of (names, value tuples)."""
-    heading = table.heading
     if isinstance(rows, np.ndarray) and rows.dtype.names:
         return [(tuple(rows.dtype.names), rows.tolist())]
     if type(rows).__name__ == "DataFrame":
@@ -52,14 +68,22 @@ def _normalise(table: Any, rows: Any) -> list[Group]:
         return [(tuple(frame.columns), list(frame.itertuples(index=False, name=None)))]
     if isinstance(rows, Mapping):
         raise DataJointError("insert() takes a list of rows; use insert1() for a single dict.")
-    rows = list(rows)
+    rows = rows if type(rows) in (list, tuple) else list(rows)
     if not rows:
         return []
-    if all(isinstance(row, Mapping) for row in rows):
+    kinds = set(map(type, rows))
+    if kinds == {dict}:
         return _groups_from_dicts(rows)
-    if all(isinstance(row, np.void) for row in rows):
+    if all(isinstance(row, Mapping) for row in rows):
+        return _groups_from_mappings(rows)
+    if kinds == {np.void}:
         return [(tuple(rows[0].dtype.names), [tuple(row.tolist()) for row in rows])]
-    names = tuple(heading.names)
+    return [(tuple(table.heading.names), _sequences(table, rows))]
+
+
+def _sequences(table: Any, rows: Sequence) -> list[tuple]:
+    """Rows given as sequences (in heading order), each checked for its length."""
+    names = table.heading.names
     values = []
     for row in rows:
         if isinstance(row, (Mapping, str, bytes)) or not isinstance(row, Sequence | np.ndarray):
@@ -72,107 +96,7 @@ def _normalise(table: Any, rows: Any) -> list[Group]:
                 f"({', '.join(names)}), got {len(row)}: {row!r}."
             )
         values.append(tuple(row))
-    return [(names, values)]
-
-
-def _check_names(table: Any, names: tuple[str, ...], ignore_extra: bool) -> list[int]:
-    """Positions of the names to keep; raises for unknown or missing attributes."""
-    heading = table.heading
-    unknown = [name for name in names if name not in heading]
-    if unknown and not ignore_extra:
-        raise errors.UnknownAttributeError(
-            f"`{table.table_name}` has no attribute(s) {unknown}; its attributes are {heading.names}. "
-            "Pass ignore_extra_fields=True to drop extra fields."
-        )
-    given = set(names)
-    missing = [
-        a.name
-        for a in heading
-        if a.name not in given and not a.nullable and a.default is None and not a.auto_increment
-    ]
-    if missing:
-        raise errors.MissingAttributeError(
-            f"Rows for `{table.table_name}` lack required attribute(s) {missing}, which have no default."
-        )
-    return [i for i, name in enumerate(names) if name in heading]
-
-
-_FLOATS = (float, np.float64, np.float32, np.float16)
-
-
-def _is_nan(value: Any) -> bool:
-    return type(value) in _FLOATS and value != value
-
-
-def _nan_to_null(columns: list[list]) -> bool:
-    """Missing values (NaN, as pandas writes them) become NULL in place; True if there were any."""
-    found = False
-    for i, column in enumerate(columns):
-        if any(_is_nan(v) for v in column):
-            columns[i] = [None if _is_nan(v) else v for v in column]
-            found = True
-    return found
-
-
-def _refuse_fractions(attribute: Any) -> Any:
-    """An adapter refusing 1.5 for an integer, where the database would round it silently."""
-
-    def check(value: Any) -> Any:
-        if isinstance(value, float | np.floating) and not float(value).is_integer():
-            raise errors.DataTypeError(
-                f"Attribute `{attribute.name}` ({attribute.type.core}) cannot take {value!r}: expected an integer."
-            )
-        return value
-
-    return check
-
-
-def _adapters(table: Any, names: tuple[str, ...]) -> list:
-    """The encoder of each column; integers are checked in Python where the database would round them."""
-    adapters = [encoder(table.heading[name]) for name in names]
-    if not table.connection.dialect.strict_types:
-        for i, name in enumerate(names):
-            if adapters[i] is None and table.heading[name].type.category == "int":
-                adapters[i] = _refuse_fractions(table.heading[name])
-    return adapters
-
-
-def _encode_columns(table: Any, names: tuple[str, ...], values: list[tuple]) -> list[tuple]:
-    adapters = _adapters(table, names)
-    columns: list[list] = []
-    nan_found = False
-    if not table.connection.dialect.stores_nan_as_null and values:
-        columns = [list(col) for col in zip(*values)]
-        nan_found = _nan_to_null(columns)
-    if not any(adapters):
-        return list(zip(*columns)) if nan_found else values
-    columns = columns or [list(col) for col in zip(*values)]
-    try:
-        for i, adapt in enumerate(adapters):
-            if adapt is not None:
-                columns[i] = [None if v is None else adapt(v) for v in columns[i]]
-    except errors.DataTypeError as error:
-        raise errors.DataTypeError(f"Cannot insert into `{type(table).__name__}`: {error}") from None
-    return list(zip(*columns))
-
-
-def _value_sql(table: Any, name: str) -> str:
-    """The placeholder of one column: ``None`` (and NaN) take the attribute's default, as in DataJoint."""
-    dialect = table.connection.dialect
-    attribute = table.heading[name]
-    if attribute.default is None:
-        return dialect.placeholder
-    default = dialect.escape_percent(default_expression(dialect, attribute.default, attribute.type.category))
-    value = dialect.placeholder
-    cast = dialect.parameter_cast(attribute.type)
-    if cast:
-        value = f"CAST({value} AS {cast})"
-    return f"COALESCE({value}, {default})"
-
-
-def _statement(table: Any, names: tuple[str, ...], skip_duplicates: bool) -> str:
-    values = ", ".join(_value_sql(table, name) for name in names)
-    return table.connection.dialect.insert_sql(table.full_table_name, names, values, ignore=skip_duplicates)
+    return values
 
 
 def _key_condition(table: Any) -> str:
@@ -216,8 +140,6 @@ def insert_rows(
 ) -> None:
     """Insert ``rows`` into ``table``: all of them, or none."""
     _check_direct_insert(table, allow_direct_insert)
-    from .populate import buffered_insert
-
     if buffered_insert(table, rows, replace, skip_duplicates, ignore_extra_fields):
         return
     if hasattr(rows, "_node") or (isinstance(rows, type) and hasattr(rows, "heading")):
@@ -226,35 +148,52 @@ def insert_rows(
         )
         return
     groups = prepare_groups(table, rows, ignore_extra_fields)
+    if len(groups) == 1 and len(groups[0][1]) == 1 and not replace and not table.connection.in_transaction:
+        sql = statements(table, groups[0][0])
+        if not sql.resync:  # one single-row statement: atomic by itself, no BEGIN/COMMIT needed
+            write_group(table, *groups[0], replace, skip_duplicates, sql)
+            return
     with table.connection.atomic():
         for names, encoded in groups:
             write_group(table, names, encoded, replace, skip_duplicates)
 
 
-def prepare_groups(table: Any, rows: Any, ignore_extra: bool) -> list[tuple[tuple[str, ...], list[tuple]]]:
+def prepare_groups(table: Any, rows: Any, ignore_extra: bool) -> list[Group]:
     """Rows checked (unknown, missing attributes) and encoded, grouped by attribute names; nothing written."""
     groups = []
-    for names, values in _normalise(table, rows):
-        keep = _check_names(table, names, ignore_extra)
-        if len(keep) != len(names):
-            names = tuple(names[i] for i in keep)
-            values = [tuple(row[i] for i in keep) for row in values]
+    for given, values in _normalise(table, rows):
+        plan = plan_for(table, given, ignore_extra)
+        if plan.keep is not None:
+            values = [tuple(row[i] for i in plan.keep) for row in values]
         try:
-            groups.append((names, _encode_columns(table, names, values)))
+            groups.append((plan.names, encode_rows(table, plan, values)))
         except (TypeError, ValueError, OverflowError) as error:
             raise errors.DataTypeError(f"Cannot insert into `{type(table).__name__}`: {error}.") from error
     return groups
 
 
 def write_group(
-    table: Any, names: tuple[str, ...], encoded: list[tuple], replace: bool, skip_duplicates: bool
+    table: Any,
+    names: tuple[str, ...],
+    encoded: list[tuple],
+    replace: bool,
+    skip_duplicates: bool,
+    sql: Statements | None = None,
 ) -> None:
-    """One ``executemany`` for rows sharing their attribute names; database refusals re-worded."""
+    """Rows sharing their attribute names in one statement (or one bulk load); refusals re-worded."""
+    sql = sql or statements(table, names)
+    connection = table.connection
     try:
         if replace:
             _delete_replaced(table, names, encoded)
-        table.connection.executemany(_statement(table, names, skip_duplicates and not replace), encoded)
-        _resync_auto_increment(table, names)
+        if len(encoded) == 1:
+            connection.query(sql.ignore if skip_duplicates and not replace else sql.insert, encoded[0])
+        elif sql.copy and not skip_duplicates and not replace and len(encoded) >= BULK_LOAD_MIN_ROWS:
+            connection.executemany(sql.copy, encoded)
+        else:
+            connection.executemany(sql.ignore if skip_duplicates and not replace else sql.insert, encoded)
+        for statement, params in sql.resync:
+            connection.query(statement, params)
     except errors.DataJointError as error:
         raise _explain(table, error, names, encoded) from error
     except OverflowError as error:
@@ -264,18 +203,6 @@ def write_group(
         raise errors.DataTypeError(
             f"Cannot insert into `{type(table).__name__}`: {error}." + (f" {misfit}" if misfit else "")
         ) from error
-
-
-def _resync_auto_increment(table: Any, names: tuple[str, ...]) -> None:
-    """After explicit values for an auto_increment key, let the next number follow the largest (as MySQL does)."""
-    template = table.connection.dialect.auto_increment_resync
-    if template is None:
-        return
-    for name in names:
-        if table.heading[name].auto_increment:
-            quote = table.connection.dialect.quote
-            sql = template.format(table=table.full_table_name, column=quote(name))
-            table.connection.query(sql, (table.full_table_name, name))
 
 
 def insert_chunks(table: Any, rows: Any, chunk_size: int, **options: Any) -> None:
@@ -297,7 +224,7 @@ def insert_chunks(table: Any, rows: Any, chunk_size: int, **options: Any) -> Non
 def _insert_query(table: Any, query: Any, replace: bool, skip_duplicates: bool, ignore_extra: bool) -> None:
     """``insert(Other & cond)``: one ``INSERT ... SELECT``, never a round trip through Python."""
     names = tuple(query.heading.names)
-    keep = _check_names(table, names, ignore_extra)
+    keep = check_names(table, names, ignore_extra)
     names = tuple(names[i] for i in keep)
     compiler = compiler_for(query)
     select, params = compiler.render(compiler.select(query._node), list(names))
@@ -407,7 +334,7 @@ def update_row(table: Any, row: Mapping) -> None:
         raise DataJointError(
             f"update1() can only update an existing row; `{name}` has no row with key {key}."
         )
-    sets = ", ".join(f"{table.connection.dialect.quote(k)} = {_value_sql(table, k)}" for k in changes)
+    sets = ", ".join(f"{table.connection.dialect.quote(k)} = {value_sql(table, k)}" for k in changes)
     params = [encode_value(heading[k], row[k]) for k in changes + tuple(table.primary_key)]
     with table.connection.atomic():
         try:

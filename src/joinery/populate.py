@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import DataJointError
+from .errors import DataJointError, DuplicateError
 
 #: checked, encoded rows waiting for the commit: (table, names, rows, replace, skip_duplicates)
 _Write = tuple[Any, tuple[str, ...], list[tuple], bool, bool]
@@ -139,10 +139,26 @@ class KeyRunner:
         on_commit: Callable[[], None] | None = None,
     ) -> bool:
         """One transaction: unless another process did ``key`` first, run ``finish`` and write."""
-        from .insert import write_group
-
         if not context.writes and finish is None:
             return True
+        try:
+            return self._write(context, key, finish, on_commit)
+        except DuplicateError:
+            # on a server another process can commit this key between our check and our insert
+            if self.done(key):
+                return False
+            raise
+
+    def _write(
+        self,
+        context: _MakeContext,
+        key: dict,
+        finish: Callable[[], None] | None,
+        on_commit: Callable[[], None] | None,
+    ) -> bool:
+        """The commit transaction: check the key is still missing, run ``finish``, write the rows."""
+        from .insert import write_group
+
         connection = self.table.connection
         with connection.transaction:
             if self.done(key):

@@ -115,10 +115,24 @@ def execute(raw: Any, sql: str, params: Any) -> Any:
 
 
 def executemany(raw: Any, sql: str, rows: Any) -> Any:
-    """Run one statement for many parameter rows (psycopg pipelines them)."""
+    """Run one statement for many parameter rows (psycopg pipelines them); a ``COPY`` streams them."""
     cursor = raw.cursor()
-    cursor.executemany(sql, rows)
+    if sql.startswith("COPY "):
+        copy_rows(cursor, sql, rows)
+    else:
+        cursor.executemany(sql, rows)
     return cursor
+
+
+def copy_rows(cursor: Any, sql: str, rows: Any) -> None:
+    """Stream ``rows`` through ``COPY ... FROM STDIN``: several times faster than INSERTs for many rows.
+
+    psycopg formats each row in C; the server parses the text as the columns' types.
+    """
+    with cursor.copy(sql) as copy:
+        write = copy.write_row
+        for row in rows:
+            write(row)
 
 
 def driver_errors() -> tuple[type[BaseException], ...]:

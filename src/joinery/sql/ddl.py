@@ -161,12 +161,15 @@ def create_table(dialect: Dialect, decl: Declaration) -> tuple[list[str], dict[s
     suffix = dialect.table_suffix
     if dialect.inline_comments:
         suffix += f" COMMENT={quote_literal(decl.comment)}"
-    statements = [
-        f"CREATE TABLE {dialect.table_ref(decl.schema, decl.table)} (\n  "
-        + ",\n  ".join(columns)
-        + f"\n){suffix}"
-    ]
+    table_ref = dialect.table_ref(decl.schema, decl.table)
+    statements = [f"CREATE TABLE {table_ref} (\n  " + ",\n  ".join(columns) + f"\n){suffix}"]
     statements += _indexes(dialect, decl)
+    if dialect.bytes_column_storage:
+        statements += [
+            dialect.bytes_column_storage.format(table=table_ref, column=dialect.quote(a.name))
+            for a in decl.attributes
+            if dialect.native_type(a.type) == "bytea"
+        ]
     if dialect.comment_statements:
         statements += _comment_statements(dialect, decl, comments)
     return [dialect.escape_percent(statement) for statement in statements], comments

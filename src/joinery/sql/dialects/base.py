@@ -64,6 +64,9 @@ class Dialect:
     nulls_sort_high: bool = False
     #: keep DataJoint's ``~lineage`` table, so that DataJoint sharing the database checks joins too
     keeps_lineage_table: bool = False
+    #: run after ``CREATE TABLE`` for each byte-string column (``{table}``, ``{column}``), e.g. to stop
+    #: PostgreSQL trying to compress serialized arrays, which costs more than it saves
+    bytes_column_storage: str | None = None
     #: the query giving the server's id of this session (None: no server)
     connection_id_sql: str | None = None
     #: the most parameters one statement may carry (None: no limit that matters)
@@ -79,6 +82,10 @@ class Dialect:
     upsert_condition_per_assignment: bool = False
     #: a write transaction that takes the write lock at once (avoids lock upgrades)
     begin_write: str = "BEGIN"
+    #: a bulk load of many rows (``{table}``, ``{columns}``) the driver's ``executemany`` streams the rows
+    #: into (PostgreSQL's ``COPY ... FROM STDIN``); None: rows go by ``INSERT``. Stored as given: no
+    #: column defaults applied, so it is used only when no written column has a default (nor bytes)
+    copy_sql: str | None = None
     #: ``LIMIT`` with no bound, for an ``OFFSET`` without ``LIMIT``
     unbounded_limit: str = "ALL"
     extra: dict = field(default_factory=dict)

@@ -105,5 +105,7 @@ POSTGRES = Dialect(
     parameter_cast=_parameter_cast,
     max_parameters=65_535,
     nulls_sort_high=True,
+    bytes_column_storage="ALTER TABLE {table} ALTER COLUMN {column} SET STORAGE EXTERNAL",
+    copy_sql="COPY {table} ({columns}) FROM STDIN",
     extra={"lossy_native_types": True, "current_timestamp": "LOCALTIMESTAMP"},
 )
