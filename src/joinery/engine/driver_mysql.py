@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import errors
 from .driver_postgres import local_utc_offset
+from .numpy_scalars import FLOATS, INTEGERS
 
 #: PyMySQL error numbers that mean the connection is gone
 _LOST = {2006, 2013, 2014, 2045, 2055, 4031}
@@ -38,9 +39,9 @@ def _encoders(pymysql: Any) -> dict:
     from pymysql.converters import encoders, escape_bytes, escape_float, escape_int
 
     table = dict(encoders)
-    for np_type in (np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64):
+    for np_type in INTEGERS:
         table[np_type] = lambda value, mapping=None: escape_int(operator.index(value), mapping)
-    for float_type in (np.float16, np.float32, np.float64):
+    for float_type in FLOATS:
         table[float_type] = lambda value, mapping=None: escape_float(float(value), mapping)
     table[np.bool_] = lambda value, mapping=None: "1" if value else "0"
     table[np.str_] = table[str]

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .. import errors
+from .numpy_scalars import FLOATS, INTEGERS
 
 _adapted = False
 
@@ -44,9 +45,9 @@ def _adapt_numpy(psycopg: Any) -> None:
         def dump(self, obj: Any) -> Any:
             return super().dump(float(obj))
 
-    for np_type in (np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64):
+    for np_type in INTEGERS:
         psycopg.adapters.register_dumper(np_type, NumpyIntDumper)
-    for float_type in (np.float16, np.float32, np.float64):
+    for float_type in FLOATS:
         psycopg.adapters.register_dumper(float_type, NumpyFloatDumper)
     psycopg.adapters.register_dumper(np.bool_, _bool_dumper(psycopg))
     psycopg.adapters.register_dumper(np.str_, psycopg.types.string.StrDumper)

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from .numpy_scalars import FLOATS, INTEGERS
+
 #: how long a writer waits for another process's write lock before failing
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 
@@ -28,20 +30,9 @@ def _register_sqlite_adapters() -> None:
     Registering adapters for types the driver does not know costs nothing for
     the types it does know (int, float, str, bytes), so the fast path stays fast.
     """
-    integers: tuple[Any, ...] = (
-        np.int8,
-        np.int16,
-        np.int32,
-        np.int64,
-        np.uint8,
-        np.uint16,
-        np.uint32,
-        np.uint64,
-    )
-    floats: tuple[Any, ...] = (np.float16, np.float32, np.float64)
-    for np_type in integers:
+    for np_type in INTEGERS:
         sqlite3.register_adapter(np_type, operator.index)
-    for np_type in floats:
+    for np_type in FLOATS:
         sqlite3.register_adapter(np_type, float)  # type: ignore[arg-type]
     sqlite3.register_adapter(np.bool_, int)
     sqlite3.register_adapter(np.str_, str)
