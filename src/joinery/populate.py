@@ -161,7 +161,7 @@ class KeyRunner:
 
         connection = self.table.connection
         with connection.transaction:
-            if self.done(key):
+            if self._must_recheck(context, finish) and self.done(key):
                 return False
             if finish is not None:
                 with _making(context):
@@ -171,6 +171,18 @@ class KeyRunner:
             if on_commit is not None:
                 on_commit()
         return True
+
+    def _must_recheck(self, context: _MakeContext, finish: Callable[[], None] | None) -> bool:
+        """Whether the commit must look for the key first.
+
+        Not when the first write is a plain insert into the table itself: if
+        another process committed the key meanwhile, that insert fails with a
+        duplicate key, which ``_commit`` reads as "done", and a round trip is saved.
+        """
+        if finish is not None or not context.writes:
+            return True
+        table, _names, _rows, replace, skip_duplicates = context.writes[0]
+        return replace or skip_duplicates or type(table) is not type(self.table)
 
     def _insert_steps(self, make: Callable, key: dict, fetched: Any, computed: Any) -> None:
         """The insert step of a tripartite make, refused if its inputs changed since they were fetched."""
