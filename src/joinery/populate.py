@@ -160,8 +160,14 @@ class KeyRunner:
         from .insert import write_group
 
         connection = self.table.connection
+        recheck = self._must_recheck(context, finish)
+        if not recheck and on_commit is None and len(context.writes) == 1 and len(context.writes[0][2]) == 1:
+            # one row into the table itself: one INSERT, atomic on its own, no BEGIN/COMMIT round trips
+            table, names, rows, replace, skip_duplicates = context.writes[0]
+            write_group(_on_connection(table, connection), names, rows, replace, skip_duplicates)
+            return True
         with connection.transaction:
-            if self._must_recheck(context, finish) and self.done(key):
+            if recheck and self.done(key):
                 return False
             if finish is not None:
                 with _making(context):
