@@ -18,7 +18,8 @@ from .codecs import decoder, encode_value
 from .errors import DataJointError
 from .query import nodes as n
 from .query.heading import Heading
-from .sql.compiler import Compiler, compile_query
+from .sql.compiler import Compiler
+from .sql.plans import compile_query
 
 
 def compiler_for(query: Any) -> Compiler:

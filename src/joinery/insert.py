@@ -26,8 +26,8 @@ from .engine.errors import constraint_column
 from .errors import DataJointError
 from .fetch import compiler_for
 from .insert_plan import Statements, check_names, encode_rows, plan_for, statements, value_sql
+from .make_runner import buffered_insert
 from .misfit import find_misfit
-from .populate import buffered_insert
 
 Group = tuple[tuple[str, ...], list[tuple]]
 
@@ -120,7 +120,7 @@ def _delete_replaced(table: Any, names: tuple[str, ...], values: list[tuple]) ->
 def _check_direct_insert(table: Any, allow: bool | None) -> None:
     if getattr(table, "_allows_direct_insert", True) or allow:
         return
-    from .populate import inside_make_of
+    from .make_runner import inside_make_of
 
     if not inside_make_of(table):
         raise DataJointError(

@@ -151,7 +151,7 @@ def make_runner(
     table: Any, make_kwargs: dict, jobs: Jobs | None, policy: RetryPolicy
 ) -> Callable[[dict], bool]:
     """The callable that computes one key as ``populate`` was asked to: reserved, retried, or plain."""
-    from .populate import KeyRunner
+    from .make_runner import KeyRunner
 
     runner = KeyRunner(table, make_kwargs)
     if jobs is not None:

@@ -36,7 +36,7 @@ def _candidates(table: Any, restrictions: tuple, keys: Any) -> list[dict]:
     """The keys populate would try before the jobs table has its say."""
     if keys is None:
         return (table._jobs_to_do(restrictions) - table).keys()
-    from .populate import KeyRunner
+    from .make_runner import KeyRunner
 
     runner = KeyRunner(table)
     return [key for key in table._todo(restrictions, keys, None) if not runner.done(key)]

@@ -13,8 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..query import nodes as n
-from .compiler import Params, compile_query
+from .compiler import Params
 from .dialects import Dialect, get_dialect
+from .plans import compile_query
 
 
 def compile_for(
