@@ -25,7 +25,7 @@ from .codecs import encode_value
 from .engine.errors import constraint_column
 from .errors import DataJointError
 from .fetch import compiler_for
-from .insert_plan import Statements, check_names, encode_rows, plan_for, statements, value_sql
+from .insert_plan import Statements, check_names, column_job, encode_rows, plan_for, statements, value_sql
 from .make_runner import buffered_insert
 from .misfit import find_misfit
 
@@ -302,6 +302,15 @@ def _out_of_range(table: Any, names: tuple[str, ...], rows: list[tuple]) -> erro
     return errors.DataTypeError(f"Cannot insert into `{type(table).__name__}`: an integer is out of range.")
 
 
+def _encode_one(table: Any, attribute: Any, value: Any) -> Any:
+    """One value through its column's insert work (see ``insert_plan.column_job``)."""
+    job = column_job(attribute, table.connection.dialect)
+    if job is None:
+        return encode_value(attribute, value)
+    new = job([value])
+    return value if new is None else new[0]
+
+
 def update_row(table: Any, row: Mapping) -> None:
     """``update1``: set secondary attributes of the one row with this primary key.
 
@@ -335,7 +344,12 @@ def update_row(table: Any, row: Mapping) -> None:
             f"update1() can only update an existing row; `{name}` has no row with key {key}."
         )
     sets = ", ".join(f"{table.connection.dialect.quote(k)} = {value_sql(table, k)}" for k in changes)
-    params = [encode_value(heading[k], row[k]) for k in changes + tuple(table.primary_key)]
+    try:
+        # the same checks as an insert: NaN is NULL, 1.5 is refused for an integer, codecs encode
+        values = [_encode_one(table, heading[k], row[k]) for k in changes]
+    except errors.DataTypeError as error:
+        raise errors.DataTypeError(f"Cannot update `{name}`: {error}") from None
+    params = [*values, *(encode_value(heading[k], row[k]) for k in table.primary_key)]
     with table.connection.atomic():
         try:
             table.connection.query(
