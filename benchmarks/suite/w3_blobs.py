@@ -2,7 +2,9 @@
 
 The raw driver stores ``ndarray.tobytes()`` in a BLOB / bytea / LONGBLOB column
 and rebuilds each array with ``np.frombuffer(...).reshape``: the least work
-that keeps the array. joinery and DataJoint serialize to their blob format
+that keeps the array. Its fetch stacks them with ``np.stack``, since that is
+what ``to_arrays("data")`` returns for equal-shaped arrays (as DataJoint's does):
+one ``(n, side, side)`` array. joinery and DataJoint serialize to their blob format
 (header, shape, dtype). Each insert is one ``insert()`` / ``executemany`` of all
 arrays; each fetch reads them all. Throughput is in MB of array data per second.
 """
@@ -60,9 +62,10 @@ def raw_cases(db: RawDB, table: str, arrays: list[np.ndarray], repeat: int) -> d
     def store() -> None:
         db.executemany(sql, [(i, a.tobytes()) for i, a in enumerate(arrays)])
 
-    def read() -> list[np.ndarray]:
+    def read() -> np.ndarray:
+        # the same result as joinery's (and DataJoint's) to_arrays("data"): one stacked array
         rows = db.fetchall(f"SELECT blob_id, data FROM {table}")
-        return [np.frombuffer(data, dtype=dtype).reshape(shape) for _, data in rows]
+        return np.stack([np.frombuffer(data, dtype=dtype).reshape(shape) for _, data in rows])
 
     def check(value: Any) -> None:
         assert len(value) == len(arrays) and value[0].shape == shape

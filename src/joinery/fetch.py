@@ -69,12 +69,24 @@ def _plain(heading: Heading, names: list[str], options: dict) -> bool:
     return not options.get("squeeze") and not any(_decoders(heading, names, options))
 
 
-def _columns(heading: Heading, names: list[str], rows: list[tuple], options: dict) -> list[list]:
-    """Rows transposed into decoded columns (``None`` stays ``None``)."""
+def _columns(
+    heading: Heading, names: list[str], rows: list[tuple], options: dict, stack: tuple = ()
+) -> list[Any]:
+    """Rows transposed into decoded columns (``None`` stays ``None``).
+
+    A column named in ``stack`` comes back as one stacked array when its
+    decoder can build it in one pass (equal-shaped blobs), else as a list.
+    """
     if not rows:
         return [[] for _ in names]
-    columns = [list(col) for col in zip(*rows)]
+    columns: list[Any] = [list(col) for col in zip(*rows)]
     for i, decode in enumerate(_decoders(heading, names, options)):
+        stacked = None
+        if names[i] in stack and not options.get("squeeze") and hasattr(decode, "stack"):
+            stacked = decode.stack(columns[i])
+        if stacked is not None:
+            columns[i] = stacked
+            continue
         if decode is not None:
             columns[i] = [None if v is None else decode(v) for v in columns[i]]
         if options.get("squeeze"):
@@ -118,6 +130,8 @@ def _as_array(values: list) -> np.ndarray:
     are copied into one preallocated array, which is what ``np.array`` makes of
     them, without its inspection of every element.
     """
+    if type(values) is np.ndarray:
+        return values  # already stacked by the column's decoder
     if values and isinstance(values[0], bytes):
         return _objects(values)
     if values and _stackable(values):
@@ -155,10 +169,10 @@ def _records_from_rows(heading: Heading, names: list[str], rows: list[tuple]) ->
         return None
 
 
-def _read(query: Any, names: list[str], kwargs: dict, options: dict) -> dict[str, list]:
+def _read(query: Any, names: list[str], kwargs: dict, options: dict, stack: tuple = ()) -> dict[str, Any]:
     """Decoded columns by name, for the options ``order_by``, ``limit``, ``offset`` in ``kwargs``."""
     rows = _run(query, names, **kwargs)
-    return dict(zip(names, _columns(query._node.heading, names, rows, options)))
+    return dict(zip(names, _columns(query._node.heading, names, rows, options, stack)))
 
 
 def _key_dicts(columns: dict[str, list], key: list[str]) -> list[dict]:
@@ -194,7 +208,7 @@ def to_arrays(
                 return records
         return _records(self.heading, names, _columns(self.heading, names, rows, options))
     key = list(self.primary_key) if include_key else []
-    columns = _read(self, list(dict.fromkeys(key + _names(self.heading, attrs))), kwargs, options)
+    columns = _read(self, list(dict.fromkeys(key + _names(self.heading, attrs))), kwargs, options, attrs)
     arrays = tuple(_as_array(columns[attr]) for attr in attrs)
     if include_key:
         return (_key_dicts(columns, key), *arrays)
@@ -284,7 +298,7 @@ def fetch(
         return self.keys(**kwargs)
     if as_dict:
         return self.proj(*_names(self.heading, attrs)).to_dicts(**kwargs, **options)
-    columns = _read(self, _names(self.heading, attrs), kwargs, options)
+    columns = _read(self, _names(self.heading, attrs), kwargs, options, attrs)
     results = [_key_dicts(columns, self.primary_key) if a == "KEY" else _as_array(columns[a]) for a in attrs]
     return results[0] if len(results) == 1 else tuple(results)
 

@@ -184,7 +184,7 @@ def test_blobs_of_equal_length_but_other_layouts_decode_each_on_its_own(schema):
         if isinstance(want, np.ndarray):
             assert got.dtype == want.dtype and got.shape == want.shape
             np.testing.assert_array_equal(got, want)
-            got[...] = 0  # decoded arrays are the caller's own, writable
+            assert not got.flags.writeable  # a view of the fetched bytes, as DataJoint gives
         else:
             assert list(got) == want
 
@@ -203,3 +203,48 @@ def test_same_shaped_blobs_stack_into_one_array(schema):
     stacked = Frame.to_arrays("image", order_by="frame_id")
     assert stacked.shape == (50, 3, 5) and stacked.dtype == np.float32
     np.testing.assert_array_equal(stacked, np.array(images))
+
+
+@pytest.mark.parametrize(
+    "shape, dtype", [((4,), np.int16), ((3, 5), np.float64), ((2, 3, 4), np.uint8), ((1, 6), np.float32)]
+)
+def test_stacked_blobs_equal_numpys_stack_of_the_decoded_arrays(schema, shape, dtype):
+    @schema
+    class Trace(dj.Manual):
+        definition = """
+        trace_id : int32
+        ---
+        trace : <blob>
+        """
+
+    size = int(np.prod(shape))
+    arrays = [(np.arange(size) * (i + 1)).astype(dtype).reshape(shape) for i in range(7)]
+    arrays[2] = np.asfortranarray(arrays[2])
+    Trace.insert([{"trace_id": i, "trace": a} for i, a in enumerate(arrays)])
+    stacked = Trace.to_arrays("trace", order_by="trace_id")
+    assert stacked.shape == (7, *shape) and stacked.dtype == dtype
+    np.testing.assert_array_equal(stacked, np.array(arrays))
+    legacy = Trace.fetch("trace", order_by="trace_id")
+    np.testing.assert_array_equal(legacy, np.array(arrays))
+    stacked[0] = 0  # a new array: the caller's own
+    row = (Trace & {"trace_id": 0}).fetch1("trace")
+    np.testing.assert_array_equal(row, arrays[0])
+
+
+def test_a_column_with_a_null_or_another_layout_is_not_stacked_blindly(schema):
+    @schema
+    class Mixed(dj.Manual):
+        definition = """
+        mixed_id : int32
+        ---
+        value = null : <blob>
+        """
+
+    same = [np.full((2, 2), i, dtype=np.int32) for i in range(3)]
+    Mixed.insert([{"mixed_id": i, "value": a} for i, a in enumerate(same)])
+    Mixed.insert1({"mixed_id": 3, "value": np.full((1, 4), 3, dtype=np.int32)})  # same length, other header
+    Mixed.insert1({"mixed_id": 4})
+    values = Mixed.to_arrays("value", order_by="mixed_id")
+    assert values.dtype == object and values[4] is None
+    assert values[3].shape == (1, 4) and values[3].tolist() == [[3, 3, 3, 3]]
+    assert [v.tolist() for v in values[:3]] == [a.tolist() for a in same]

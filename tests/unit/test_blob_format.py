@@ -312,12 +312,16 @@ def test_big_endian_arrays_pack_as_their_little_endian_value():
     assert_same(unpack(pack(value)), value.astype("<i4"))
 
 
-def test_unpacked_arrays_are_writable_and_independent_of_the_blob():
+def test_unpacked_arrays_are_read_only_views_independent_of_a_mutable_blob():
     blob = bytearray(pack(np.arange(4.0), compress=False))
     got = unpack(blob)
-    got[0] = 99.0
+    with pytest.raises(ValueError, match="read-only"):
+        got[0] = 99.0  # as DataJoint's: a view of the stored bytes, not a copy
     blob[-8:] = bytes(8)
-    assert got.tolist() == [99.0, 1.0, 2.0, 3.0]
+    assert got.tolist() == [0.0, 1.0, 2.0, 3.0]
+    writable = got.copy()
+    writable[0] = 99.0
+    assert writable.tolist() == [99.0, 1.0, 2.0, 3.0]
 
 
 def test_unpack_accepts_memoryview_and_bytearray_and_none():

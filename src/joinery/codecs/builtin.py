@@ -32,29 +32,55 @@ def _layout(stored: bytes, value: Any) -> _Layout | None:
     return len(stored), stored[:start], value.dtype, value.shape
 
 
-def column_blob_decoder(decode: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """``decode`` for one column's blobs, with a shortcut for arrays laid out like the previous one.
+class column_blob_decoder:  # noqa: N801 - used as a decoder function
+    """``decode`` for one column's blobs, with shortcuts for arrays laid out like the previous one.
 
     A column of same-shaped arrays (images, traces) repeats one header: once a
     blob decoded fully gives a plain numeric array, each later blob with the same
     length and header bytes is read with one ``np.frombuffer`` instead of a parse.
-    The result is a writable copy, as the full decoder gives.
+    The result is a read-only view of the blob, as the full decoder gives.
     """
-    last: list[_Layout | None] = [None]
 
-    def decode_blob(stored: Any) -> Any:
-        layout = last[0]
+    __slots__ = ("decode", "layout")
+
+    def __init__(self, decode: Callable[[Any], Any]) -> None:
+        self.decode = decode
+        self.layout: _Layout | None = None
+
+    def __call__(self, stored: Any) -> Any:
+        layout = self.layout
         if layout is not None and type(stored) is bytes and len(stored) == layout[0]:
             length, header, dtype, shape = layout
             if stored.startswith(header):
                 data = np.frombuffer(stored, dtype=dtype, offset=len(header))
-                return data.reshape(shape, order="F").copy(order="K")
-        value = decode(stored)
+                return data.reshape(shape, order="F")
+        value = self.decode(stored)
         if type(stored) is bytes:
-            last[0] = _layout(stored, value)
+            self.layout = _layout(stored, value)
         return value
 
-    return decode_blob
+    def stack(self, column: list) -> np.ndarray | None:
+        """The column's arrays stacked along a new first axis, or None unless all share one layout.
+
+        What ``to_arrays`` makes of equal-shaped arrays (DataJoint stacks them
+        too), built by copying each blob's data once into the result, with no
+        array made per row. Each item keeps the blob's Fortran order (the
+        result's strides say so); its values are those of the item's array.
+        """
+        if not column or type(column[0]) is not bytes:
+            return None
+        self(column[0])  # learns the layout, if the first blob has a plain one
+        if self.layout is None:
+            return None
+        length, header, dtype, shape = self.layout
+        skip = len(header)
+        data = np.empty((len(column), length - skip), dtype=np.uint8)
+        for i, stored in enumerate(column):
+            if type(stored) is not bytes or len(stored) != length or not stored.startswith(header):
+                return None
+            data[i] = memoryview(stored)[skip:]
+        items = data.view(dtype).reshape(len(column), *shape[::-1])
+        return items.transpose(0, *range(len(shape), 0, -1))
 
 
 class BlobCodec(Codec):

@@ -5,8 +5,9 @@ back matches DataJoint's reading of the same bytes, including the type changes o
 trip (listed in :func:`unpack`), except where DataJoint's reader fails or loses data: MATLAB
 chars are decoded as UTF-16 (DataJoint keeps only each char's low byte), object arrays of
 same-shaped arrays and record arrays with subarray fields are rebuilt instead of failing,
-and complex numbers keep infinite imaginary parts. Array data is copied once out of the blob, so arrays are writable and do not
-keep the blob alive. Malformed input raises :class:`DataJointError`.
+and complex numbers keep infinite imaginary parts. As in DataJoint, a numeric array is a
+read-only view of the blob's bytes, not a copy: reading large arrays costs no second pass over
+memory (``array.copy()`` gives a writable one). Malformed input raises :class:`DataJointError`.
 """
 
 from __future__ import annotations
@@ -137,8 +138,9 @@ class _Reader:
         return self.squeezed(data[()] if not shape else data)  # 0-d comes back as a scalar
 
     def numbers(self, dtype: np.dtype, count: int) -> np.ndarray:
+        """A read-only view of ``count`` values (the buffer is immutable ``bytes``, see :func:`unpack`)."""
         start = self.skip(count * dtype.itemsize)
-        return np.frombuffer(self.buf, dtype=dtype, count=count, offset=start).copy()
+        return np.frombuffer(self.buf, dtype=dtype, count=count, offset=start)
 
     def chars(self, shape: tuple[int, ...], count: int) -> np.ndarray:
         """MATLAB char array (UTF-16 code units): a row becomes one string, else chars."""
@@ -317,8 +319,8 @@ def unpack(blob: bytes | bytearray | memoryview | None, squeeze: bool = False) -
     """
     if blob is None:
         return None
-    if isinstance(blob, memoryview):
-        blob = blob.tobytes()
+    if type(blob) is not bytes:
+        blob = bytes(blob)  # arrays are views of the buffer: it must be one nobody can change
     body = _decompress(blob)
     header = bytes(body[: codes.HEADER_SIZE])
     if header not in (codes.MYM_HEADER, codes.DJ0_HEADER):
