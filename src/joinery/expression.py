@@ -23,6 +23,9 @@ from .query.semantic import assert_join_compatibility
 class QueryExpression:
     """A lazy query: restrict ``&``, ``-``, join ``*``, ``proj``, ``aggr``, union ``+``."""
 
+    #: the key dict of a table restricted by one key, while its node is not yet built (``tables.py``)
+    _key: dict | None = None
+
     def __init__(self, node: n.Node, connection: Any):
         self._node_value = node
         self._connection_value = connection

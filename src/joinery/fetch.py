@@ -16,6 +16,7 @@ import numpy as np
 
 from .codecs import decoder, encode_value
 from .errors import DataJointError
+from .key_fetch import key_rows
 from .query import nodes as n
 from .query.heading import Heading
 from .sql.compiler import Compiler
@@ -96,6 +97,16 @@ def _columns(
 
 def _names(heading: Heading, attrs: tuple) -> list[str]:
     """The attributes to read for ``attrs``: 'KEY' stands for the primary key; no repeats."""
+    try:
+        found = heading.memo.get(("names", attrs))
+    except TypeError:  # an unhashable attribute name: the check below says what is wrong
+        return _attribute_names(heading, attrs)
+    if found is None:
+        found = heading.memo[("names", attrs)] = _attribute_names(heading, attrs)
+    return found
+
+
+def _attribute_names(heading: Heading, attrs: tuple) -> list[str]:
     names: list[str] = []
     for attr in attrs:
         if attr == "KEY":
@@ -305,9 +316,17 @@ def fetch(
 
 def fetch1(self: Any, *attrs: str, squeeze: bool = False, download_path: str = ".") -> Any:
     """The one row of the query: a dict, or the values of the named attributes ('KEY' = key dict)."""
-    heading = self._node.heading
-    names = heading.names if not attrs else _names(heading, attrs)
-    rows = _run(self, names, limit=2)
+    rows = None
+    if self._key is not None and self._node_value is None:
+        table = self._table_node()
+        heading = table.heading
+        names = heading.names if not attrs else _names(heading, attrs)
+        rows = key_rows(self, table, self._key, names)
+    else:
+        heading = self._node.heading
+        names = heading.names if not attrs else _names(heading, attrs)
+    if rows is None:
+        rows = _run(self, names, limit=2)
     if len(rows) != 1:
         found = "no rows" if not rows else "more than one row"
         raise DataJointError(
@@ -317,6 +336,8 @@ def fetch1(self: Any, *attrs: str, squeeze: bool = False, download_path: str = "
     row = _decoded_row(heading, names, rows[0], squeeze, download_path)
     if not attrs:
         return row
+    if len(attrs) == 1 and attrs[0] != "KEY":
+        return row[attrs[0]]
     values = tuple({k: row[k] for k in heading.primary_key} if attr == "KEY" else row[attr] for attr in attrs)
     return values[0] if len(values) == 1 else values
 

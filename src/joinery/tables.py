@@ -15,6 +15,7 @@ from .errors import DataJointError
 from .expression import QueryExpression
 from .query import nodes as n
 from .query.heading import Heading
+from .query.restrict import make_condition
 
 
 class Table(QueryExpression):
@@ -42,8 +43,28 @@ class Table(QueryExpression):
     @property
     def _node(self) -> n.Node:
         if self._node_value is None:
-            self._node_value = self._table_node()
+            key = self._key
+            self._node_value = self._table_node() if key is None else self._key_node(key)
         return self._node_value
+
+    def _key_node(self, key: dict) -> n.RestrictNode:
+        """The node of this table restricted by the key dict ``key``."""
+        table = self._table_node()
+        return n.RestrictNode(table.heading, table, make_condition(table.heading, key))
+
+    def restrict(self, restriction: Any, semantic_check: bool = True) -> QueryExpression:
+        """As ``QueryExpression.restrict``; a whole table restricted by a key dict keeps the dict.
+
+        Its query node is built when first needed, and ``fetch1`` reads by the
+        dict directly (``key_fetch.py``): ``(Table & key).fetch1()`` is what
+        every ``make`` does, once per key.
+        """
+        node = self._node_value
+        if type(restriction) is dict and self._key is None and (node is None or type(node) is n.TableNode):
+            copy = self._restricted(None)  # type: ignore[arg-type]
+            copy._key = dict(restriction)  # a copy: the caller may change theirs afterwards
+            return copy
+        return super().restrict(restriction, semantic_check)
 
     def _table_node(self) -> n.TableNode:
         """The unrestricted table's node, shared by all instances of the class (rebuilt with the heading)."""

@@ -248,3 +248,66 @@ def test_a_column_with_a_null_or_another_layout_is_not_stacked_blindly(schema):
     assert values.dtype == object and values[4] is None
     assert values[3].shape == (1, 4) and values[3].tolist() == [[3, 3, 3, 3]]
     assert [v.tolist() for v in values[:3]] == [a.tolist() for a in same]
+
+
+@pytest.fixture
+def reading(schema):
+    @schema
+    class Reading(dj.Manual):
+        definition = """
+        sensor : varchar(8)
+        reading_id : int32
+        ---
+        value : float64
+        note = null : varchar(20)
+        raw = null : <blob>
+        """
+
+    Reading.insert(
+        [
+            {"sensor": "a", "reading_id": 1, "value": 1.5, "note": "first", "raw": np.arange(3)},
+            {"sensor": "a", "reading_id": 2, "value": 2.5, "note": None},
+            {"sensor": "b", "reading_id": 1, "value": 3.5, "note": "other"},
+        ]
+    )
+    return Reading
+
+
+def test_fetch1_by_key_dict_reads_the_row_of_that_key(reading):
+    key = {"sensor": "a", "reading_id": 1}
+    assert (reading & key).fetch1("value") == 1.5
+    assert (reading & key).fetch1("value", "note") == (1.5, "first")
+    assert (reading & key).fetch1("KEY") == key
+    row = (reading & key).fetch1()
+    assert row["note"] == "first" and row["raw"].tolist() == [0, 1, 2]
+    assert (reading & {"sensor": "b", "reading_id": np.int64(1), "unrelated": 7}).fetch1("value") == 3.5
+
+
+def test_a_key_restriction_keeps_the_key_as_it_was_when_restricted(reading):
+    key = {"sensor": "a", "reading_id": 1}
+    query = reading & key
+    key["reading_id"] = 2
+    assert query.fetch1("value") == 1.5
+    assert len(query) == 1 and query.fetch("value").tolist() == [1.5]
+
+
+def test_fetch1_by_key_refuses_no_row_and_many_rows(reading):
+    with pytest.raises(errors.DataJointError, match="no rows"):
+        (reading & {"sensor": "z", "reading_id": 1}).fetch1()
+    with pytest.raises(errors.DataJointError, match="more than one row"):
+        (reading & {"sensor": "a"}).fetch1("value")
+    with pytest.raises(errors.DataJointError, match="not in the query"):
+        (reading & {"sensor": "a", "reading_id": 1}).fetch1("nothing")
+
+
+def test_a_key_with_none_matches_null(reading):
+    assert (reading & {"sensor": "a", "note": None}).fetch1("reading_id") == 2
+
+
+def test_a_key_restricted_table_restricts_further_and_deletes_only_its_rows(reading):
+    query = reading & {"sensor": "a"}
+    assert (query & "value > 2").fetch1("reading_id") == 2
+    assert (query - {"reading_id": 1}).fetch1("value") == 2.5
+    assert len(query * reading.proj(other="value")) == 2
+    (reading & {"sensor": "a", "reading_id": 2}).delete_quick()
+    assert sorted(reading.fetch("value").tolist()) == [1.5, 3.5]

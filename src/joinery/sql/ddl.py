@@ -141,6 +141,38 @@ def _comment_statements(dialect: Dialect, decl: Declaration, comments: dict[str,
     return statements
 
 
+#: the most bytes a value of these categories takes (dates and times as ISO-8601 text)
+_VALUE_BYTES = {
+    "int": 8,
+    "float": 8,
+    "bool": 1,
+    "uuid": 16,
+    "date": 10,
+    "datetime": 26,
+    "timestamp": 26,
+    "time": 16,
+}
+
+
+def declared_row_bytes(attributes: tuple[Attribute, ...]) -> int | None:
+    """About the most bytes a row takes, from the declared types; None if a column is unbounded
+    (blobs, bytes, json, text, codecs)."""
+    total = 0
+    for attribute in attributes:
+        spec = attribute.type
+        size = _VALUE_BYTES.get(spec.category)
+        if size is None and spec.category == "string" and spec.length is not None:
+            size = spec.length
+        elif spec.category == "enum":
+            size = max((len(member) for member in spec.members), default=0)
+        elif spec.category == "decimal":
+            size = (spec.precision or 65) + 2
+        if size is None:
+            return None
+        total += size
+    return total
+
+
 def create_table(dialect: Dialect, decl: Declaration) -> tuple[list[str], dict[str, str]]:
     """The statements creating the table, and the comments ('' = table comment) to record.
 
@@ -159,6 +191,9 @@ def create_table(dialect: Dialect, decl: Declaration) -> tuple[list[str], dict[s
         columns.append("PRIMARY KEY (" + ", ".join(dialect.quote(k) for k in key) + ")")
     columns += [_foreign_key(dialect, fk) for fk in decl.foreign_keys]
     suffix = dialect.table_suffix
+    row_bytes = declared_row_bytes(decl.attributes)
+    if not auto and row_bytes is not None and row_bytes <= dialect.clustered_row_bytes:
+        suffix = dialect.clustered_suffix + suffix
     if dialect.inline_comments:
         suffix += f" COMMENT={quote_literal(decl.comment)}"
     table_ref = dialect.table_ref(decl.schema, decl.table)

@@ -38,6 +38,10 @@ class Dialect:
     schema_is_table_prefix: bool = False
     #: text after ``CREATE TABLE t (...)``: ``STRICT`` makes SQLite refuse values of the wrong type
     table_suffix: str = ""
+    #: put before ``table_suffix`` for a table whose declared rows are at most ``clustered_row_bytes``:
+    #: SQLite's ``WITHOUT ROWID`` keeps such rows in key order in one B-tree (no separate key index)
+    clustered_suffix: str = ""
+    clustered_row_bytes: int = 0
     #: how ``true``/``false`` defaults are spelled
     boolean_literals: tuple[str, str] = ("1", "0")
     #: the column type of an auto_increment key (``{type}`` is its native type)

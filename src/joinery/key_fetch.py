@@ -1,0 +1,81 @@
+"""``(Table & key).fetch1(...)`` without building a query tree: the pipeline's most frequent read.
+
+Layer: beside ``fetch.py``. A table restricted by a plain key dict keeps the
+dict (``Table.restrict``) and builds its query node only when something asks
+for it. ``fetch1`` on such a table comes here: the SQL for the table, the key's
+attribute names and the attributes asked for is compiled once through the
+general path (``sql/plans.py``) and kept on the heading; each call then only
+encodes the key's values, runs the statement and decodes one row. A key with
+a ``None`` value (``IS NULL``) takes the general path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .codecs import encode_value, encoder
+from .query.heading import Heading
+from .sql.plans import compile_query
+
+
+@dataclass(frozen=True, slots=True)
+class KeyPlan:
+    """One compiled ``SELECT ... WHERE key = ... LIMIT 2`` and where each key value goes."""
+
+    sql: str
+    params: tuple[Any, ...]
+    #: (position in params, key attribute name, its encoder or None)
+    slots: tuple[tuple[int, str, Any], ...]
+    names: list[str]
+
+
+def key_rows(table: Any, node: Any, key: dict, names: list[str]) -> list[tuple] | None:
+    """The rows (at most 2) of ``table`` (whose unrestricted node is ``node``) restricted by
+    ``key``, columns ``names``; None if the key needs the general path (a ``None`` value)."""
+    heading: Heading = node.heading
+    connection = table.connection
+    memo_key = ("key-plan", id(connection.dialect), node.schema, node.table, tuple(key), tuple(names))
+    plan = heading.memo.get(memo_key)
+    if plan is None:
+        if any(value is None for value in key.values()):
+            return None
+        plan = heading.memo[memo_key] = _compile(table, key, names)
+    params = list(plan.params)
+    for position, name, adapt in plan.slots:
+        value = key[name]
+        if value is None:
+            return None
+        if adapt is not None:
+            value = adapt(value)
+        elif isinstance(value, np.generic):
+            value = value.item()
+        params[position] = value
+    return connection.query(plan.sql, params).fetchall()
+
+
+def _compile(table: Any, key: dict, names: list[str]) -> KeyPlan:
+    """Compile through the general path with stand-in values, then find where each value went."""
+    heading = table._table_node().heading
+    used = [name for name in key if name in heading.attributes]
+    marks = {name: _Mark(i) for i, name in enumerate(used)}
+    node = table._key_node(marks)
+    sql, params = compile_query(table.connection.dialect, _keep_marks, node, names, None, 2, None)
+    slots = tuple(
+        (i, used[p.index], encoder(heading[used[p.index]])) for i, p in enumerate(params) if type(p) is _Mark
+    )
+    fixed = tuple(None if type(p) is _Mark else p for p in params)
+    return KeyPlan(sql, fixed, slots, names)
+
+
+@dataclass(frozen=True, slots=True)
+class _Mark:
+    """Stands for the ``index``-th used key value while the statement is compiled."""
+
+    index: int
+
+
+def _keep_marks(attribute: Any, value: Any) -> Any:
+    return value if type(value) is _Mark else encode_value(attribute, value)

@@ -1,0 +1,52 @@
+"""How ``CREATE TABLE`` stores rows: SQLite keeps small rows in primary-key order (``WITHOUT ROWID``).
+
+Compiled with no database: the choice depends only on the declared types.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from joinery.definition import parse_type
+from joinery.query.heading import Attribute
+from joinery.sql.ddl import Declaration, create_table, declared_row_bytes
+from joinery.sql.dialects import get_dialect
+
+
+def declaration(*columns: tuple[str, str, bool]) -> Declaration:
+    attributes = tuple(Attribute(name, parse_type(kind), in_key=key) for name, kind, key in columns)
+    return Declaration("lab", "thing", "a table", attributes)
+
+
+SMALL = (("id", "int32", True), ("weight", "float64", False), ("name", "varchar(64)", False))
+
+
+def test_small_rows_are_clustered_on_the_key_in_sqlite_only():
+    statements, _ = create_table(get_dialect("sqlite"), declaration(*SMALL))
+    assert statements[0].endswith(") WITHOUT ROWID, STRICT")
+    for other in ("postgres", "mysql"):
+        statements, _ = create_table(get_dialect(other), declaration(*SMALL))
+        assert "ROWID" not in statements[0]
+
+
+@pytest.mark.parametrize("kind", ["<blob>", "longblob", "bytes", "json", "text", "varchar(2000)", "<attach>"])
+def test_tables_with_large_or_unbounded_values_keep_rowid_storage(kind):
+    statements, _ = create_table(get_dialect("sqlite"), declaration(*SMALL, ("value", kind, False)))
+    assert statements[0].endswith(") STRICT")
+
+
+def test_auto_increment_keys_keep_the_rowid():
+    counter = Attribute("n", parse_type("int32"), in_key=True, auto_increment=True)
+    statements, _ = create_table(get_dialect("sqlite"), Declaration("lab", "counted", "", (counter,)))
+    assert "AUTOINCREMENT" in statements[0] and "WITHOUT ROWID" not in statements[0]
+
+
+def test_declared_row_size_adds_the_bounds_of_each_type():
+    assert declared_row_bytes(declaration(*SMALL).attributes) == 8 + 8 + 64
+    assert (
+        declared_row_bytes(
+            declaration(("d", "decimal(5,2)", True), ("e", "enum('ab','cde')", False)).attributes
+        )
+        == 7 + 3
+    )
+    assert declared_row_bytes(declaration(("b", "<blob>", False)).attributes) is None
