@@ -130,6 +130,24 @@ class Backend:
         return None if datajoint is None else datajoint.Schema(self.unique(f"dj_{tag}"))
 
 
+def statement_rows(module: Any, backend: Backend, row_bytes: int) -> int | None:
+    """How many rows of about ``row_bytes`` DataJoint may send in one INSERT here; None: all at once.
+
+    DataJoint 2.3.5 sends every row of an ``insert()`` as one statement, and a
+    MySQL server drops the connection on a packet larger than its
+    ``max_allowed_packet`` (16 MB by default): the blob and image workloads
+    would fail. So DataJoint's side passes ``chunk_size`` (its own option):
+    as many rows as fit half the server's packet (escaped binary data grows,
+    and DataJoint's blob header adds a little). joinery needs no such help:
+    PyMySQL's ``executemany`` already folds its rows into statements of about
+    1 MB, so joinery's side (and the raw side's ``executemany``) is unchanged.
+    """
+    if getattr(module, "__name__", "") != "datajoint" or backend.name != "mysql":
+        return None
+    packet = int(module.conn().query("SELECT @@max_allowed_packet").fetchone()[0])
+    return max(1, packet // (2 * row_bytes + 1024))
+
+
 def drop_schema(schema: Any, backend: Backend) -> None:
     """Drop a joinery or DataJoint schema; if the library cannot, drop it with the raw driver.
 

@@ -7,6 +7,13 @@ what ``to_arrays("data")`` returns for equal-shaped arrays (as DataJoint's does)
 one ``(n, side, side)`` array. joinery and DataJoint serialize to their blob format
 (header, shape, dtype). Each insert is one ``insert()`` / ``executemany`` of all
 arrays; each fetch reads them all. Throughput is in MB of array data per second.
+
+On MySQL, DataJoint's ``insert()`` sends all rows as one statement, far larger
+than the server's ``max_allowed_packet``, and loses its connection; so there
+its side inserts with ``chunk_size=`` as many rows as fit half that packet
+(``backends.statement_rows``), each chunk its own statement and commit.
+joinery's and the raw side's inserts are unchanged: their driver (PyMySQL's
+``executemany``) already sends statements of about 1 MB.
 """
 
 from __future__ import annotations
@@ -15,11 +22,11 @@ from typing import Any
 
 import numpy as np
 
-from .backends import Backend
+from .backends import Backend, statement_rows
 from .cases import Case, all_of, faster_than_datajoint, within_raw
 from .common import Plan, compare
 from .raw import RawDB
-from .timing import Measurement, measure
+from .timing import Measurement, fastest, measure
 
 WORKLOAD = "3 blobs"
 DEFINITION = """
@@ -39,19 +46,26 @@ def declare_blobs(dj: Any, schema: Any, name: str) -> Any:
     return schema(table)
 
 
-def library_cases(table: Any, arrays: list[np.ndarray], repeat: int) -> dict[str, Measurement]:
+def library_cases(
+    table: Any, arrays: list[np.ndarray], repeat: int, chunk_size: int | None = None
+) -> dict[str, Measurement]:
+    """Insert all arrays, then fetch them; ``chunk_size``: rows per ``insert`` statement (DataJoint on MySQL)."""
     rows = [{"blob_id": i, "data": a} for i, a in enumerate(arrays)]
     megabytes = sum(a.nbytes for a in arrays) / 1e6
 
     def check(value: Any) -> None:
         assert len(value) == len(arrays) and value[0].shape == arrays[0].shape
 
+    def store() -> None:
+        if chunk_size is None:
+            table.insert(rows)
+        else:
+            table.insert(rows, chunk_size=chunk_size)
+
     # the last repetition leaves the rows in place for the fetch
-    store = measure(
-        lambda: table.insert(rows), repeat=repeat, items=megabytes, unit="MB", setup=table.delete_quick
-    )
+    store_time = measure(store, repeat=repeat, items=megabytes, unit="MB", setup=table.delete_quick)
     read = measure(lambda: table().to_arrays("data"), repeat=repeat, items=megabytes, unit="MB", check=check)
-    return {"insert": store, "fetch": read}
+    return {"insert": store_time, "fetch": read}
 
 
 def raw_cases(db: RawDB, table: str, arrays: list[np.ndarray], repeat: int) -> dict[str, Measurement]:
@@ -62,9 +76,9 @@ def raw_cases(db: RawDB, table: str, arrays: list[np.ndarray], repeat: int) -> d
     def store() -> None:
         db.executemany(sql, [(i, a.tobytes()) for i, a in enumerate(arrays)])
 
-    def read() -> np.ndarray:
+    def read(binary: bool) -> np.ndarray:
         # the same result as joinery's (and DataJoint's) to_arrays("data"): one stacked array
-        rows = db.fetchall(f"SELECT blob_id, data FROM {table}")
+        rows = db.fetchall(f"SELECT blob_id, data FROM {table}", binary=binary)
         return np.stack([np.frombuffer(data, dtype=dtype).reshape(shape) for _, data in rows])
 
     def check(value: Any) -> None:
@@ -72,10 +86,11 @@ def raw_cases(db: RawDB, table: str, arrays: list[np.ndarray], repeat: int) -> d
 
     clear = lambda: db.execute(f"DELETE FROM {table}")  # noqa: E731
     inserted = measure(store, repeat=repeat, items=megabytes, unit="MB", setup=clear)
-    return {
-        "insert": inserted,
-        "fetch": measure(read, repeat=repeat, items=megabytes, unit="MB", check=check),
+    reads = {
+        name: measure(lambda b=binary: read(b), repeat=repeat, items=megabytes, unit="MB", check=check)
+        for name, binary in db.result_formats.items()
     }
+    return {"insert": inserted, "fetch": fastest(reads)}
 
 
 def run(backend: Backend, plan: Plan) -> list[Case]:
@@ -89,7 +104,8 @@ def run(backend: Backend, plan: Plan) -> list[Case]:
         results = {}
         for label, arrays in sets.items():
             table = declare_blobs(dj, schema, f"Blob{label.title()}")
-            for action, m in library_cases(table, arrays, repeat).items():
+            chunk_size = statement_rows(dj, backend, arrays[0].nbytes)
+            for action, m in library_cases(table, arrays, repeat, chunk_size).items():
                 results[f"{action} {label}"] = m
         return results
 

@@ -34,7 +34,24 @@ def _run(
     """The rows of ``query`` (columns ``names``), ordered and sliced as asked."""
     connection = query.connection
     sql, params = compile_query(connection.dialect, encode_value, query._node, names, order_by, limit, offset)
-    return connection.query(sql, params).fetchall()
+    return connection.query(sql, params, binary=_binary_rows(query.heading, names)).fetchall()
+
+
+def _binary_rows(heading: Heading, names: list[str]) -> bool:
+    """True to read rows in the driver's binary format: they hold large binary values (bytes, blobs).
+
+    Those read several times faster so. Computed columns keep the text format: their SQL type is
+    unknown here, and a type the driver reads only from text would come back as raw bytes.
+    """
+    key = ("binary", tuple(names))
+    found = heading.memo.get(key)
+    if found is None:
+        attributes = [heading[name] for name in names]
+        found = any(a.is_blob for a in attributes) and all(
+            a.type.category != "expression" for a in attributes
+        )
+        heading.memo[key] = found
+    return found
 
 
 def _decoders(heading: Heading, names: list[str], options: dict) -> list:

@@ -135,8 +135,12 @@ def _is_nan(value: Any) -> bool:
     return type(value) in _FLOATS and value != value
 
 
+#: from this many values on, numpy's vectorised test is faster than a Python loop
+_NAN_SCAN_MIN = 32
+
+
 def _has_nan(column: Sequence, kinds: set) -> bool:
-    if kinds <= _REAL:
+    if kinds <= _REAL and len(column) >= _NAN_SCAN_MIN:
         try:
             return bool(np.isnan(np.array(column, dtype=np.float64)).any())
         except (OverflowError, TypeError, ValueError):

@@ -30,6 +30,8 @@ class KeyPlan:
     #: (position in params, key attribute name, its encoder or None)
     slots: tuple[tuple[int, str, Any], ...]
     names: list[str]
+    #: read the row in the driver's binary format (it holds large binary values)
+    binary: bool
 
 
 def key_rows(table: Any, node: Any, key: dict, names: list[str]) -> list[tuple] | None:
@@ -53,7 +55,7 @@ def key_rows(table: Any, node: Any, key: dict, names: list[str]) -> list[tuple] 
         elif isinstance(value, np.generic):
             value = value.item()
         params[position] = value
-    return connection.query(plan.sql, params).fetchall()
+    return connection.query(plan.sql, params, binary=plan.binary).fetchall()
 
 
 def _compile(table: Any, key: dict, names: list[str]) -> KeyPlan:
@@ -67,7 +69,9 @@ def _compile(table: Any, key: dict, names: list[str]) -> KeyPlan:
         (i, used[p.index], encoder(heading[used[p.index]])) for i, p in enumerate(params) if type(p) is _Mark
     )
     fixed = tuple(None if type(p) is _Mark else p for p in params)
-    return KeyPlan(sql, fixed, slots, names)
+    from .fetch import _binary_rows  # fetch imports this module
+
+    return KeyPlan(sql, fixed, slots, names, _binary_rows(heading, names))
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from typing import Any
 from .catalog_heading import load_heading
 from .errors import DataJointError
 from .expression import QueryExpression
+from .insert import insert_chunks, insert_rows
 from .query import nodes as n
 from .query.heading import Heading
 from .query.restrict import make_condition
@@ -124,8 +125,6 @@ class Table(QueryExpression):
         All rows are written in one transaction; with ``chunk_size``, each chunk
         of that many rows is its own transaction (as in DataJoint).
         """
-        from .insert import insert_chunks, insert_rows
-
         options: dict[str, Any] = {
             "replace": replace,
             "skip_duplicates": skip_duplicates,

@@ -3,7 +3,9 @@
 The connection runs in autocommit mode: joinery issues ``BEGIN``/``COMMIT``
 itself. numpy scalars are taught to psycopg once; ``json``/``jsonb`` columns are
 read as text, so that joinery's decoders see the same stored form as on the
-other backends.
+other backends. Rows holding large ``bytea`` values are read in the binary
+result format (:func:`execute_binary`), where loaders from
+:mod:`.postgres_binary` keep every value as the text format reads it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 
 from .. import errors
 from .numpy_scalars import FLOATS, INTEGERS
+from .postgres_binary import register_binary_loaders
 
 _adapted = False
 
@@ -91,6 +94,7 @@ def open_connection(settings: dict[str, Any]) -> Any:
 
     for json_type in ("json", "jsonb"):
         raw.adapters.register_loader(json_type, TextLoader)
+    register_binary_loaders(raw)
     # CURRENT_TIMESTAMP defaults record this machine's local time, as on SQLite
     raw.execute(f"SET TIME ZONE INTERVAL '{local_utc_offset()}' HOUR TO MINUTE")
     return raw
@@ -113,6 +117,16 @@ def is_lost_connection(error: BaseException) -> bool:
 def execute(raw: Any, sql: str, params: Any) -> Any:
     """Run one statement; returns the cursor."""
     return raw.execute(sql, params)
+
+
+def execute_binary(raw: Any, sql: str, params: Any) -> Any:
+    """Run one statement with its rows in the binary format; returns the cursor.
+
+    The text format sends ``bytea`` hex-encoded (twice the bytes, and a hex
+    decode per value): rows of large values read 3-4x faster in binary.
+    Parameters are sent as :func:`execute` sends them.
+    """
+    return raw.execute(sql, params, binary=True)
 
 
 def executemany(raw: Any, sql: str, rows: Any) -> Any:

@@ -22,6 +22,9 @@ class Driver:
 
     open: Callable[[dict[str, Any]], Any]
     execute: Callable[[Any, str, Any], Any]
+    #: ``execute`` with rows in the driver's binary format, for rows of large binary values; drivers
+    #: with one format (sqlite3, PyMySQL) use ``execute``
+    execute_binary: Callable[[Any, str, Any], Any]
     executemany: Callable[[Any, str, Any], Any]
     driver_errors: Callable[[], tuple[type[BaseException], ...]]
     is_lost_connection: Callable[[BaseException], bool]
@@ -32,6 +35,7 @@ def _driver(module: ModuleType, translate: Callable[[Any, str], Exception]) -> D
     return Driver(
         open=module.open_connection,
         execute=module.execute,
+        execute_binary=getattr(module, "execute_binary", module.execute),
         executemany=module.executemany,
         driver_errors=module.driver_errors,
         is_lost_connection=module.is_lost_connection,
