@@ -6,10 +6,11 @@ wrap a :class:`KeyRunner` (``jobs_worker.py``, ``parallel.py``,
 ``make`` (:func:`buffered_insert`). ``make(key)`` runs with no transaction
 open: each insert it makes is checked and encoded at once, so errors point at
 the user's line, and kept; when ``make`` returns, the rows are written in one
-short transaction. A key another process committed first is dropped, not
-duplicated. A tripartite make runs its insert step inside that transaction,
-after checking that ``make_fetch`` still returns what the computation started
-from.
+short transaction. Whether a key is done already is asked before ``make``
+(``done_checks.py``: several keys per query when populate says which come
+next). A key another process committed first is dropped, not duplicated. A
+tripartite make runs its insert step inside that transaction, after checking
+that ``make_fetch`` still returns what the computation started from.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from .done_checks import DoneChecks
 from .errors import DataJointError, DuplicateError
 
 #: checked, encoded rows waiting for the commit: (table, names, rows, replace, skip_duplicates)
@@ -93,18 +95,13 @@ class KeyRunner:
     def __init__(self, table: Any, make_kwargs: dict | None = None):
         self.table = table
         self.make_kwargs = make_kwargs or {}
-        self._probes: dict[tuple[str, ...], tuple[str, list]] = {}
+        self._checks = DoneChecks(table)
         self._make = getattr(table, "_make_tuples", None) or table.make
         self._steps = _steps_of(table, self._make)
 
     def done(self, key: dict) -> bool:
         """True if the table already has rows for ``key`` (one indexed ``SELECT 1``, compiled once)."""
-        names = tuple(name for name in self.table.primary_key if name in key)
-        if names not in self._probes:
-            self._probes[names] = _probe(self.table, names)
-        sql, encoders = self._probes[names]
-        params = [key[name] if encode is None else encode(key[name]) for name, encode in encoders]
-        return self.table.connection.query(sql, params).fetchone() is not None
+        return self._checks.done(key)
 
     def __call__(self, key: dict, on_commit: Callable[[], None] | None = None) -> bool:
         """Make ``key``; False if it was already done (here or by another process).
@@ -112,7 +109,7 @@ class KeyRunner:
         ``on_commit`` runs inside the transaction that writes the make's rows (if any are written).
         """
         key = dict(key)
-        if self.done(key):
+        if self._checks.done_before_make(key):
             return False
         context = _MakeContext(self.table)
         finish: Callable[[], None] | None = None
@@ -208,16 +205,6 @@ def _on_connection(table: Any, connection: Any) -> Any:
     table = copy.copy(table)
     table._connection_value = connection
     return table
-
-
-def _probe(table: Any, names: tuple[str, ...]) -> tuple[str, list]:
-    from .codecs import encoder
-
-    dialect = table.connection.dialect
-    where = " AND ".join(f"{dialect.quote(name)} = {dialect.placeholder}" for name in names)
-    return f"SELECT 1 FROM {table.full_table_name} WHERE {where} LIMIT 1", [
-        (name, encoder(table.heading[name])) for name in names
-    ]
 
 
 # -- the tripartite make: make_fetch / make_compute / make_insert ----------------------------------

@@ -37,27 +37,9 @@ class AutoPopulate:
     @property
     def key_source(self) -> Any:
         """The keys to compute: the join of the primary-key parents, projected to their keys."""
-        from .tables import FreeTable
+        from .key_source import default_key_source
 
-        connection = self.connection
-        graph = connection.dependencies
-        graph.load()
-        name = self.full_table_name
-        key = set(self.primary_key)
-        source = None
-        for parent in graph.parents(name, primary=True):
-            for pairs in graph.graph.edges[parent, name]["fks"]:
-                if not all(child in key for child, _ in pairs):
-                    continue
-                renames = {child: par for child, par in pairs if child != par}
-                part = FreeTable(connection, parent).proj(**renames)
-                source = part if source is None else source * part
-        if source is None:
-            raise DataJointError(
-                f"{type(self).__name__} has no foreign keys in its primary key, so there is nothing to populate "
-                "from. Add `-> Parent` above `---`, or define key_source."
-            )
-        return source
+        return default_key_source(self)
 
     def make(self, key: dict, **kwargs: Any) -> None:
         """Compute and insert one key's rows: define it, or make_fetch, make_compute and make_insert."""
@@ -201,23 +183,28 @@ class AutoPopulate:
     def _populate_keys(
         self, todo: list, *, suppress_errors: bool, display_progress: bool, **options: Any
     ) -> dict:
+        from .done_checks import expecting
         from .jobs_worker import make_runner
 
         runner = make_runner(self, options["make_kwargs"], options["jobs"], options["policy"])
         success, error_list = 0, []
+        # without reservation the keys ahead are checked for being done together; with it, each key
+        # is checked after its reservation
+        ahead = todo if options["jobs"] is None else ()
         if display_progress:
             from tqdm import tqdm
 
             todo = tqdm(todo, desc=type(self).__name__)
-        for key in todo:
-            try:
-                success += runner(key)
-            except Exception as error:
-                if not suppress_errors:
-                    raise
-                error_list.append(
-                    (key, error if options["return_exception_objects"] else error_message(error))
-                )
+        with expecting(self, ahead):
+            for key in todo:
+                try:
+                    success += runner(key)
+                except Exception as error:
+                    if not suppress_errors:
+                        raise
+                    error_list.append(
+                        (key, error if options["return_exception_objects"] else error_message(error))
+                    )
         return {"success_count": success, "error_list": error_list}
 
     @property

@@ -36,10 +36,11 @@ def _candidates(table: Any, restrictions: tuple, keys: Any) -> list[dict]:
     """The keys populate would try before the jobs table has its say."""
     if keys is None:
         return (table._jobs_to_do(restrictions) - table).keys()
-    from .make_runner import KeyRunner
+    from .done_checks import DoneChecks, expecting
 
-    runner = KeyRunner(table)
-    return [key for key in table._todo(restrictions, keys, None) if not runner.done(key)]
+    checks, todo = DoneChecks(table), table._todo(restrictions, keys, None)
+    with expecting(table, todo):  # many keys per query
+        return [key for key in todo if not checks.done_before_make(key)]
 
 
 def _jobs_if_declared(table: Any) -> Any:
