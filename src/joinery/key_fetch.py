@@ -18,7 +18,7 @@ import numpy as np
 
 from .codecs import encode_value, encoder
 from .query.heading import Heading
-from .sql.plans import compile_query
+from .sql.plans import key_plan
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,27 +59,11 @@ def key_rows(table: Any, node: Any, key: dict, names: list[str]) -> list[tuple] 
 
 
 def _compile(table: Any, key: dict, names: list[str]) -> KeyPlan:
-    """Compile through the general path with stand-in values, then find where each value went."""
+    """The plan of the general compiler for this key's shape, each value slot named by its attribute."""
     heading = table._table_node().heading
-    used = [name for name in key if name in heading.attributes]
-    marks = {name: _Mark(i) for i, name in enumerate(used)}
-    node = table._key_node(marks)
-    sql, params = compile_query(table.connection.dialect, _keep_marks, node, names, None, 2, None)
-    slots = tuple(
-        (i, used[p.index], encoder(heading[used[p.index]])) for i, p in enumerate(params) if type(p) is _Mark
-    )
-    fixed = tuple(None if type(p) is _Mark else p for p in params)
+    used = [name for name in key if name in heading.attributes]  # the Equals items, in order
+    plan = key_plan(table.connection.dialect, encode_value, table._key_node(key), names, 2)
+    slots = tuple((position, used[index], encoder(attribute)) for position, index, attribute in plan.slots)
     from .fetch import _binary_rows  # fetch imports this module
 
-    return KeyPlan(sql, fixed, slots, names, _binary_rows(heading, names))
-
-
-@dataclass(frozen=True, slots=True)
-class _Mark:
-    """Stands for the ``index``-th used key value while the statement is compiled."""
-
-    index: int
-
-
-def _keep_marks(attribute: Any, value: Any) -> Any:
-    return value if type(value) is _Mark else encode_value(attribute, value)
+    return KeyPlan(plan.sql, plan.params, slots, names, _binary_rows(heading, names))

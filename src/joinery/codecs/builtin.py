@@ -32,7 +32,7 @@ def _layout(stored: bytes, value: Any) -> _Layout | None:
     return len(stored), stored[:start], value.dtype, value.shape
 
 
-class column_blob_decoder:  # noqa: N801 - used as a decoder function
+class ColumnBlobDecoder:
     """``decode`` for one column's blobs, with shortcuts for arrays laid out like the previous one.
 
     A column of same-shaped arrays (images, traces) repeats one header: once a

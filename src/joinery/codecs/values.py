@@ -27,7 +27,7 @@ import numpy as np
 from ..errors import DataTypeError
 from ..query.heading import Attribute
 from .base import get_codec
-from .builtin import BlobCodec, column_blob_decoder
+from .builtin import BlobCodec, ColumnBlobDecoder
 
 Adapter = Callable[[Any], Any]
 
@@ -263,7 +263,7 @@ def _codec_out(attribute: Attribute, **options: Any) -> Adapter:
         path = options.get("download_path", ".")
         return lambda stored: codec.decode(stored, download_path=path)  # type: ignore[call-arg]
     if type(codec) is BlobCodec:  # a subclass may decode differently
-        return column_blob_decoder(codec.decode)
+        return ColumnBlobDecoder(codec.decode)
     return codec.decode
 
 
@@ -290,7 +290,7 @@ _DECODERS: dict[str, Callable[..., Adapter]] = {
     "bool": lambda a, **o: bool,
     "bytes": lambda a, **o: bytes,
     "codec": _codec_out,
-    "blob": lambda a, **o: column_blob_decoder(get_codec("blob").decode),
+    "blob": lambda a, **o: ColumnBlobDecoder(get_codec("blob").decode),
 }
 
 

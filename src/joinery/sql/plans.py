@@ -115,6 +115,13 @@ def compile_query(
     return plan.sql, params
 
 
+def key_plan(dialect: Dialect, encode: Encoder, node: n.Node, names: list[str], limit: int | None) -> _Plan:
+    """The compiled plan of ``node`` (key restrictions on a base), not cached: its ``slots`` say
+    where each key value goes, numbered as the restrictions' non-NULL values top-down."""
+    base, chain, _, _ = _key_chain(node)
+    return _plan(dialect, encode, base, chain, names, None, limit, None)
+
+
 def _plan(
     dialect: Dialect,
     encode: Encoder,
