@@ -22,18 +22,16 @@ import importlib
 import os
 import sys
 import threading
-import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import DataJointError
+from .parallel import Outcome
 from .retry import RetryPolicy
 
 #: (table class, database, table name) of a table class to bind in a worker process
 Binding = tuple[Any, str, str]
-#: what a task sends back for each key: (key, made, error, error message, traceback text)
-Outcome = tuple[dict, bool, Any, str, str]
 
 
 @dataclass(frozen=True)
@@ -84,8 +82,7 @@ def run_task(task: Task) -> list[Outcome]:
     """Compute one chunk of keys with a connection of this thread's own; each key's outcome."""
     from .jobs import Jobs
     from .jobs_worker import make_runner
-    from .parallel import portable
-    from .populate import error_message
+    from .parallel import compute_chunk
 
     connection = _own_connection(task.settings)
     if os.getpid() != task.parent_pid:
@@ -93,15 +90,7 @@ def run_task(task: Task) -> list[Outcome]:
     table = task.table()
     table._connection_value = connection
     runner = make_runner(table, task.make_kwargs, Jobs(table) if task.reserve else None, task.policy)
-    outcomes: list[Outcome] = []
-    for key in task.keys:
-        try:
-            outcomes.append((key, runner(key), None, "", ""))
-        except Exception as error:
-            outcomes.append((key, False, portable(error), error_message(error), traceback.format_exc()))
-            if task.stop_on_error:
-                break
-    return outcomes
+    return compute_chunk(runner, task.keys, stop_on_error=task.stop_on_error)
 
 
 # -- the parent's side -----------------------------------------------------------------------------

@@ -10,12 +10,14 @@ defined anywhere, even inside a function) without pickling. The parent closes
 its database connection before forking and reopens it afterwards; each worker
 opens its own on first use (``Connection.raw`` reconnects in a new process), so
 no process ever uses another's connection. Only keys and outcomes cross the
-process boundary.
+process boundary (``worker_pool.py``: a pipe per worker). When populate stops
+early (an error that is not suppressed, ^C), each worker ends after its current
+key, or is killed if that takes longer than a second.
 """
 
 from __future__ import annotations
 
-import multiprocessing as mp
+import functools
 import os
 import pickle
 import traceback
@@ -26,9 +28,10 @@ from .errors import DataJointError
 from .jobs_worker import make_runner
 from .populate import error_message
 from .retry import RetryPolicy
+from .worker_pool import Work, WorkerPool
 
-#: the runner of this worker process, set by the pool's initializer
-_runner: Callable[[dict], bool] | None = None
+#: what a worker sends back for each key: (key, made, error, error message, traceback text)
+Outcome = tuple[dict, bool, Any, str, str]
 
 
 class RemoteTraceback(Exception):
@@ -38,18 +41,31 @@ class RemoteTraceback(Exception):
         return "\n" + str(self.args[0])
 
 
-def _start_worker(table: Any, make_kwargs: dict, jobs: Any, policy: RetryPolicy) -> None:
-    global _runner
-    _runner = make_runner(table, make_kwargs, jobs, policy)
+def compute_chunk(
+    runner: Callable[[dict], bool],
+    keys: list[dict],
+    *,
+    stop_on_error: bool,
+    stopping: Callable[[], bool] = lambda: False,
+) -> list[Outcome]:
+    """Each key's outcome, computed in order by ``runner``; an error ends the chunk if ``stop_on_error``."""
+    outcomes: list[Outcome] = []
+    for key in keys:
+        if stopping():
+            break
+        try:
+            outcomes.append((key, runner(key), None, "", ""))
+        except Exception as error:
+            outcomes.append((key, False, portable(error), error_message(error), traceback.format_exc()))
+            if stop_on_error:
+                break
+    return outcomes
 
 
-def _run_key(key: dict) -> tuple[dict, bool, Any, str, str]:
-    """(key, done, error, error message, traceback text) for one key, computed in a worker."""
-    assert _runner is not None, "worker started without a runner"
-    try:
-        return key, _runner(key), None, "", ""
-    except Exception as error:
-        return key, False, portable(error), error_message(error), traceback.format_exc()
+def _chunk_work(table: Any, make_kwargs: dict, jobs: Any, policy: RetryPolicy, stop_on_error: bool) -> Work:
+    """In a worker, once: the function that computes a chunk of keys there."""
+    runner = make_runner(table, make_kwargs, jobs, policy)
+    return lambda keys, stopping: compute_chunk(runner, keys, stop_on_error=stop_on_error, stopping=stopping)
 
 
 def portable(error: Exception) -> Exception:
@@ -59,15 +75,6 @@ def portable(error: Exception) -> Exception:
     except Exception:
         return DataJointError(error_message(error))
     return error
-
-
-def _context() -> Any:
-    if "fork" not in mp.get_all_start_methods():
-        raise DataJointError(
-            "populate(processes=N) needs the 'fork' start method, which this platform lacks; "
-            "run several populate() processes instead, or use processes=1."
-        )
-    return mp.get_context("fork")
 
 
 def populate_in_processes(
@@ -97,26 +104,33 @@ def populate_in_processes(
 
         progress = tqdm(total=len(keys), desc=type(table).__name__)
     success, error_list = 0, []
+    setup = functools.partial(
+        _chunk_work, table, make_kwargs, jobs, policy or RetryPolicy(), not suppress_errors
+    )
     try:
-        with _context().Pool(
-            processes, _start_worker, (table, make_kwargs, jobs, policy or RetryPolicy())
-        ) as pool:
-            outcomes = pool.imap_unordered(_run_key, keys, chunksize=_chunk(len(keys), processes))
-            for key, done, error, message, stack in outcomes:
-                if progress is not None:
-                    progress.update()
-                if error is None:
-                    success += done
-                    continue
-                error.__cause__ = RemoteTraceback(stack)
-                if not suppress_errors:
-                    raise error
-                error_list.append((key, error if return_exception_objects else message))
+        with WorkerPool(processes, setup) as pool:
+            for _chunk, outcomes in pool.results(_chunks(keys, processes)):
+                for key, done, error, message, stack in outcomes:
+                    if progress is not None:
+                        progress.update()
+                    if error is None:
+                        success += done
+                        continue
+                    error.__cause__ = RemoteTraceback(stack)
+                    if not suppress_errors:
+                        raise error
+                    error_list.append((key, error if return_exception_objects else message))
     finally:
         if progress is not None:
             progress.close()
         connection.connect()
     return {"success_count": success, "error_list": error_list}
+
+
+def _chunks(keys: list[dict], processes: int) -> list[list[dict]]:
+    """The keys cut into the pieces a worker takes at a time (see :func:`_chunk`)."""
+    size = _chunk(len(keys), processes)
+    return [keys[i : i + size] for i in range(0, len(keys), size)]
 
 
 def _chunk(n_keys: int, processes: int) -> int:

@@ -6,8 +6,10 @@ both what was computed and what was stored.
 
 from __future__ import annotations
 
+import os
 import random
 import sqlite3
+import time
 
 import numpy as np
 import pytest
@@ -661,6 +663,59 @@ def test_processes_show_progress_and_pass_make_kwargs(pipeline, schema, capsys):
     )
     assert "Shifted: 100%" in capsys.readouterr().err
     assert sorted(Shifted.to_arrays("shifted").tolist()) == [0.5, 1.5, 2.5, 3.5, 4.5]
+
+
+def test_a_worker_process_that_dies_is_reported_not_waited_for(pipeline, schema):
+    Subject, _, _ = pipeline
+
+    @schema
+    class Crashing(dj.Computed):
+        definition = """
+        -> Subject
+        ---
+        ok : int16
+        """
+
+        def make(self, key):
+            if key["subject_id"] == 3:
+                os._exit(7)  # as a segfault or the OOM killer would end it: no exception, no result
+            self.insert1({**key, "ok": 1})
+
+    started = time.monotonic()
+    with pytest.raises(DataJointError, match="exit code 7"):
+        Crashing.populate(processes=2, suppress_errors=True)
+    assert time.monotonic() - started < 30
+    assert 3 not in Crashing.to_arrays("subject_id").tolist()
+    assert len(Subject()) == 5  # the parent's connection still works
+
+
+def test_an_error_stops_the_other_workers_after_their_current_key(pipeline, schema):
+    Subject, _, _ = pipeline
+    Subject.insert([{"subject_id": i, "value": float(i)} for i in range(5, 60)])
+
+    @schema
+    class SlowOrFailing(dj.Computed):
+        definition = """
+        -> Subject
+        ---
+        ok : int16
+        """
+
+        def make(self, key):
+            if key["subject_id"] == 0:
+                time.sleep(0.05)
+                raise OddError("first key fails")
+            time.sleep(0.05)
+            self.insert1({**key, "ok": 1})
+
+    for _ in range(5):  # stopping early must never hang (multiprocessing.Pool.terminate could)
+        started = time.monotonic()
+        with pytest.raises(OddError, match="first key fails"):
+            SlowOrFailing.populate(keys=[{"subject_id": i} for i in range(60)], processes=2)
+        assert time.monotonic() - started < 10
+        assert len(SlowOrFailing()) < 59  # the others stopped instead of computing every key
+        SlowOrFailing.delete_quick()
+    assert SlowOrFailing.populate(processes=2, suppress_errors=True)["success_count"] == 59
 
 
 def test_errors_that_cannot_cross_processes_keep_their_message():
