@@ -9,7 +9,7 @@ import pytest
 
 from joinery.definition import parse_type
 from joinery.query.heading import Attribute
-from joinery.sql.ddl import Declaration, create_table, declared_row_bytes
+from joinery.sql.ddl import Declaration, ForeignKey, create_table, declared_row_bytes
 from joinery.sql.dialects import get_dialect
 
 
@@ -50,3 +50,29 @@ def test_declared_row_size_adds_the_bounds_of_each_type():
         == 7 + 3
     )
     assert declared_row_bytes(declaration(("b", "<blob>", False)).attributes) is None
+
+
+def _with_foreign_keys(*fks: tuple[str, ...], indexes: tuple = ()) -> Declaration:
+    attributes = (
+        Attribute("item_id", parse_type("int32"), in_key=True),
+        Attribute("group_id", parse_type("int32")),
+        Attribute("site", parse_type("int32")),
+    )
+    foreign = tuple(ForeignKey("lab", "parent", tuple((c, c) for c in columns)) for columns in fks)
+    return Declaration("lab", "item", "", attributes, foreign_keys=foreign, indexes=indexes)
+
+
+def test_sqlite_indexes_foreign_keys_no_other_index_starts_with():
+    statements, _ = create_table(get_dialect("sqlite"), _with_foreign_keys(("group_id",), ("item_id",)))
+    created = [s for s in statements if s.startswith("CREATE INDEX")]
+    # item_id leads the primary key, which serves its foreign key already
+    assert len(created) == 1 and created[0].endswith('("group_id")') and '"fk' in created[0]
+    covered = _with_foreign_keys(("group_id",), indexes=((("group_id", "site"), False),))
+    statements, _ = create_table(get_dialect("sqlite"), covered)
+    assert [s for s in statements if "INDEX" in s and '"fk' in s] == []
+
+
+def test_server_tables_get_only_the_declared_indexes():
+    for other in ("postgres", "mysql"):
+        statements, _ = create_table(get_dialect(other), _with_foreign_keys(("group_id",)))
+        assert not any("INDEX" in s for s in statements)

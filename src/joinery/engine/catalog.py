@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..sql.ddl import FOREIGN_KEY_INDEX_PREFIX
+
 
 @dataclass(frozen=True)
 class ColumnInfo:
@@ -158,7 +160,7 @@ class SQLiteCatalog:
         unique_of = {
             name: bool(unique)
             for _seq, name, unique, origin, _partial in self._rows(f"PRAGMA index_list({quoted})")
-            if origin == "c"
+            if origin == "c" and not name.startswith(FOREIGN_KEY_INDEX_PREFIX)
         }
         # sqlite_master lists indexes in the order they were created, i.e. as declared
         names = self._rows(

@@ -112,21 +112,41 @@ def _foreign_key(dialect: Dialect, fk: ForeignKey) -> str:
     )
 
 
-def index_name(decl: Declaration, number: int) -> str:
+#: the name prefix of the indexes joinery adds on foreign keys (not shown by ``describe()``)
+FOREIGN_KEY_INDEX_PREFIX = "fk"
+
+
+def index_name(decl: Declaration, number: int, prefix: str = "ix") -> str:
     """A short name unique in the database (PostgreSQL's index names are schema-wide, 63 bytes at most)."""
     digest = hashlib.sha1(f"{decl.schema}.{decl.table}".encode()).hexdigest()[:12]
-    return f"ix{digest}_{number}"
+    return f"{prefix}{digest}_{number}"
+
+
+def _foreign_key_indexes(decl: Declaration, declared: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """The foreign keys' columns that no index starts with (the primary key's, a declared one's)."""
+    key = tuple(a.name for a in decl.attributes if a.in_key)
+    covered = [key, *declared]
+    needed: list[tuple[str, ...]] = []
+    for fk in decl.foreign_keys:
+        columns = tuple(child for child, _ in fk.pairs)
+        if not any(index[: len(columns)] == columns for index in covered + needed):
+            needed.append(columns)
+    return needed
 
 
 def _indexes(dialect: Dialect, decl: Declaration) -> list[str]:
     indexes = list(decl.indexes) + [
         (tuple(c for c, _ in fk.pairs), True) for fk in decl.foreign_keys if fk.unique
     ]
+    named = [(index_name(decl, number), *index) for number, index in enumerate(indexes)]
+    if dialect.indexes_foreign_keys:
+        for number, columns in enumerate(_foreign_key_indexes(decl, [columns for columns, _ in indexes])):
+            named.append((index_name(decl, number, FOREIGN_KEY_INDEX_PREFIX), columns, False))
     table = dialect.table_ref(decl.schema, decl.table)
     return [
-        f"CREATE {'UNIQUE ' if unique else ''}INDEX {dialect.quote(index_name(decl, number))} ON {table} "
+        f"CREATE {'UNIQUE ' if unique else ''}INDEX {dialect.quote(name)} ON {table} "
         f"(" + ", ".join(dialect.quote(a) for a in attributes) + ")"
-        for number, (attributes, unique) in enumerate(indexes)
+        for name, attributes, unique in named
     ]
 
 

@@ -42,6 +42,10 @@ class Dialect:
     #: SQLite's ``WITHOUT ROWID`` keeps such rows in key order in one B-tree (no separate key index)
     clustered_suffix: str = ""
     clustered_row_bytes: int = 0
+    #: index a foreign key's columns (unless the primary key or a declared index starts with them), as
+    #: MySQL does by itself: joins on the key and the parent's delete checks then read the index, not the
+    #: whole child table (SQLite builds no automatic index for a ``WITHOUT ROWID`` table)
+    indexes_foreign_keys: bool = False
     #: how ``true``/``false`` defaults are spelled
     boolean_literals: tuple[str, str] = ("1", "0")
     #: the column type of an auto_increment key (``{type}`` is its native type)

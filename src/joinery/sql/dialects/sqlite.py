@@ -69,6 +69,7 @@ SQLITE = Dialect(
     # which SQLite handles better for large rows.
     clustered_suffix=" WITHOUT ROWID,",
     clustered_row_bytes=1000,
+    indexes_foreign_keys=True,
     auto_increment="INTEGER PRIMARY KEY AUTOINCREMENT",
     auto_increment_is_key=True,
     stores_nan_as_null=True,
