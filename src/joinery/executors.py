@@ -83,7 +83,7 @@ def _bind(bindings: tuple[Binding, ...], connection: Any) -> None:
 def run_task(task: Task) -> list[Outcome]:
     """Compute one chunk of keys with a connection of this thread's own; each key's outcome."""
     from .jobs import Jobs
-    from .jobs_worker import make_runner
+    from .jobs_worker import make_runner, planned
     from .parallel import portable
     from .populate import error_message
 
@@ -94,13 +94,14 @@ def run_task(task: Task) -> list[Outcome]:
     table._connection_value = connection
     runner = make_runner(table, task.make_kwargs, Jobs(table) if task.reserve else None, task.policy)
     outcomes: list[Outcome] = []
-    for key in task.keys:
-        try:
-            outcomes.append((key, runner(key), None, "", ""))
-        except Exception as error:
-            outcomes.append((key, False, portable(error), error_message(error), traceback.format_exc()))
-            if task.stop_on_error:
-                break
+    with planned(runner, task.keys):  # reserved in batches; what was never started is given back
+        for key in task.keys:
+            try:
+                outcomes.append((key, runner(key), None, "", ""))
+            except Exception as error:
+                outcomes.append((key, False, portable(error), error_message(error), traceback.format_exc()))
+                if task.stop_on_error:
+                    break
     return outcomes
 
 

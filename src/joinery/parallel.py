@@ -11,10 +11,17 @@ its database connection before forking and reopens it afterwards; each worker
 opens its own on first use (``Connection.raw`` reconnects in a new process), so
 no process ever uses another's connection. Only keys and outcomes cross the
 process boundary.
+
+A worker takes a chunk of keys at a time; with ``reserve_jobs=True`` it
+reserves them in batches (``batching.py``) and gives back, at the chunk's end,
+any it reserved but did not start. When populate stops early (an error that is
+not suppressed, ``KeyboardInterrupt``), the workers are terminated and the
+parent gives back whatever they still held.
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
 import os
 import pickle
@@ -23,12 +30,17 @@ from collections.abc import Callable
 from typing import Any
 
 from .errors import DataJointError
-from .jobs_worker import make_runner
+from .jobs_worker import make_runner, planned
 from .populate import error_message
 from .retry import RetryPolicy
 
-#: the runner of this worker process, set by the pool's initializer
+#: what a worker sends back for each key: (key, made, error, error message, traceback text)
+Outcome = tuple[dict, bool, Any, str, str]
+#: the runner of this worker process, and whether an error ends its chunk, set by the pool's initializer
 _runner: Callable[[dict], bool] | None = None
+_stop_on_error = False
+
+logger = logging.getLogger(__name__)
 
 
 class RemoteTraceback(Exception):
@@ -38,18 +50,29 @@ class RemoteTraceback(Exception):
         return "\n" + str(self.args[0])
 
 
-def _start_worker(table: Any, make_kwargs: dict, jobs: Any, policy: RetryPolicy) -> None:
-    global _runner
+def _start_worker(table: Any, make_kwargs: dict, jobs: Any, policy: RetryPolicy, stop_on_error: bool) -> None:
+    global _runner, _stop_on_error
     _runner = make_runner(table, make_kwargs, jobs, policy)
+    _stop_on_error = stop_on_error
 
 
-def _run_key(key: dict) -> tuple[dict, bool, Any, str, str]:
-    """(key, done, error, error message, traceback text) for one key, computed in a worker."""
+def _run_chunk(keys: list[dict]) -> list[Outcome]:
+    """(key, done, error, error message, traceback text) for each key of a chunk, computed in a worker.
+
+    The chunk is the runner's plan, so a reserving runner reserves its keys in
+    batches; after an error that will stop the populate, the rest is not tried.
+    """
     assert _runner is not None, "worker started without a runner"
-    try:
-        return key, _runner(key), None, "", ""
-    except Exception as error:
-        return key, False, portable(error), error_message(error), traceback.format_exc()
+    outcomes: list[Outcome] = []
+    with planned(_runner, keys):
+        for key in keys:
+            try:
+                outcomes.append((key, _runner(key), None, "", ""))
+            except Exception as error:
+                outcomes.append((key, False, portable(error), error_message(error), traceback.format_exc()))
+                if _stop_on_error:
+                    break
+    return outcomes
 
 
 def portable(error: Exception) -> Exception:
@@ -97,26 +120,48 @@ def populate_in_processes(
 
         progress = tqdm(total=len(keys), desc=type(table).__name__)
     success, error_list = 0, []
+    stopped: list[int] = []  # the workers stopped early, whose reservations are given back
+    initargs = (table, make_kwargs, jobs, policy or RetryPolicy(), not suppress_errors)
     try:
-        with _context().Pool(
-            processes, _start_worker, (table, make_kwargs, jobs, policy or RetryPolicy())
-        ) as pool:
-            outcomes = pool.imap_unordered(_run_key, keys, chunksize=_chunk(len(keys), processes))
-            for key, done, error, message, stack in outcomes:
-                if progress is not None:
-                    progress.update()
-                if error is None:
-                    success += done
-                    continue
-                error.__cause__ = RemoteTraceback(stack)
-                if not suppress_errors:
-                    raise error
-                error_list.append((key, error if return_exception_objects else message))
+        with _context().Pool(processes, _start_worker, initargs) as pool:
+            try:
+                for outcomes in pool.imap_unordered(_run_chunk, _chunks(keys, processes)):
+                    for key, done, error, message, stack in outcomes:
+                        if progress is not None:
+                            progress.update()
+                        if error is None:
+                            success += done
+                            continue
+                        error.__cause__ = RemoteTraceback(stack)
+                        if not suppress_errors:
+                            raise error
+                        error_list.append((key, error if return_exception_objects else message))
+            except BaseException:
+                # terminated when the block exits: what they reserved is given back below
+                stopped = [worker.pid for worker in getattr(pool, "_pool", [])]
+                raise
     finally:
         if progress is not None:
             progress.close()
         connection.connect()
+        if stopped and jobs is not None:
+            _give_back(jobs, stopped)
     return {"success_count": success, "error_list": error_list}
+
+
+def _give_back(jobs: Any, pids: list[int]) -> None:
+    """Give back the reservations of worker processes stopped mid-populate (best effort: orphan
+    recovery takes over what cannot be given back now)."""
+    try:
+        jobs.release_processes(pids)
+    except Exception as error:
+        logger.warning("joinery could not give back the stopped workers' reservations (%s)", error)
+
+
+def _chunks(keys: list[dict], processes: int) -> list[list[dict]]:
+    """The keys cut into the pieces a worker takes at a time (see :func:`_chunk`)."""
+    size = _chunk(len(keys), processes)
+    return [keys[i : i + size] for i in range(0, len(keys), size)]
 
 
 def _chunk(n_keys: int, processes: int) -> int:
