@@ -1,7 +1,8 @@
 """Heartbeats: a running ``make`` keeps its job reservation alive.
 
-Layer: beside ``jobs_worker.py``, which registers each reserved key here while
-its ``make`` runs. One daemon thread per process (and per database), started
+Layer: beside ``jobs_worker.py`` and ``batching.py``, which register here each
+batch of reserved keys while its keys wait for their ``make`` (for a limited
+time), and each key while its ``make`` runs. One daemon thread per process (and per database), started
 with the first reserved ``make``, moves the registered jobs' ``reserved_time``
 to now every ``jobs.heartbeat_interval`` seconds (it polls at most once a
 second, and does nothing else while idle). A worker killed mid-``make`` stops
@@ -18,12 +19,13 @@ do not survive a fork, and the parent's connection is not the child's).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,11 +37,12 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class _Beat:
-    """One reserved key: the statement that refreshes its reservation, and when it last ran."""
+    """Reserved keys: the statement that refreshes their reservations, and when it last ran."""
 
     sql: str
     params: list
     encode_time: Any
+    until: float | None = None  # when to stop beating (``time.monotonic()``), None: until unregistered
     last: float = field(default_factory=time.monotonic)
 
 
@@ -55,11 +58,11 @@ class Heartbeat:
         self._thread = threading.Thread(target=self._run, name="joinery-heartbeat", daemon=True)
         self._thread.start()
 
-    def register(self, sql: str, params: list, encode_time: Any) -> int:
-        """Start keeping a reservation alive; the token to :meth:`unregister` it with."""
+    def register(self, sql: str, params: list, encode_time: Any, until: float | None = None) -> int:
+        """Start keeping a reservation alive (until ``until``, if given); the token to :meth:`unregister` it with."""
         token = next(self._tokens)
         with self._lock:
-            self._beats[token] = _Beat(sql, params, encode_time)
+            self._beats[token] = _Beat(sql, params, encode_time, until)
         return token
 
     def unregister(self, token: int) -> None:
@@ -75,6 +78,10 @@ class Heartbeat:
             time.sleep(min(interval, 1.0))
             now = time.monotonic()
             with self._lock:
+                for token in [
+                    t for t, beat in self._beats.items() if beat.until is not None and now > beat.until
+                ]:
+                    del self._beats[token]
                 due = [beat for beat in self._beats.values() if now - beat.last >= interval]
             for beat in due:
                 self._beat(beat)
@@ -92,7 +99,7 @@ class Heartbeat:
             return
         if cursor.rowcount == 0:
             logger.warning(
-                "joinery heartbeat: a reservation was taken over by another worker (%s)", beat.params
+                "joinery heartbeat: reservations were taken over by another worker (%s)", beat.params
             )
 
     def _connect(self) -> Any:
@@ -133,15 +140,31 @@ def heartbeat_for(settings: dict[str, Any]) -> Heartbeat:
         return heartbeat
 
 
+def keep_alive(
+    jobs: Any, keys: Sequence[dict], until: float | None = None, heartbeat: Heartbeat | None = None
+) -> Callable[[], None]:
+    """Start keeping this process's reservations of ``keys`` in ``jobs`` alive; returns what stops it.
+
+    One statement refreshes them all, however many (those made meanwhile,
+    completed, are simply no longer matched). With ``until`` (a
+    ``time.monotonic()`` value) the beating stops by itself then: a batch's
+    keys not started by that time are left to expire (see ``batching.py``).
+    ``heartbeat``: this process's for the jobs' database, if the caller has it at hand.
+    """
+    heartbeat = heartbeat or heartbeat_for(jobs.connection.settings)
+    sql, params, encode_time = jobs.heartbeat_statement(keys)
+    token = heartbeat.register(sql, params, encode_time, until)
+    return functools.partial(heartbeat.unregister, token)
+
+
 @contextmanager
-def keeping_alive(jobs: Any, key: dict) -> Iterator[None]:
-    """While the block runs, this process's heartbeat keeps the reservation of ``key`` in ``jobs`` alive."""
-    heartbeat = heartbeat_for(jobs.connection.settings)
-    token = heartbeat.register(*jobs.heartbeat_statement(key))
+def keeping_alive(jobs: Any, keys: Sequence[dict], heartbeat: Heartbeat | None = None) -> Iterator[None]:
+    """While the block runs, this process's heartbeat keeps its reservations of ``keys`` in ``jobs`` alive."""
+    stop = keep_alive(jobs, keys, heartbeat=heartbeat)
     try:
         yield
     finally:
-        heartbeat.unregister(token)
+        stop()
 
 
-__all__ = ["Heartbeat", "heartbeat_for", "keeping_alive"]
+__all__ = ["Heartbeat", "heartbeat_for", "keep_alive", "keeping_alive"]

@@ -3,7 +3,7 @@
 Layer: beside ``populate.py``, above ``tables.py``. ``jobs_worker.py`` holds the
 worker's side: ``populate(reserve_jobs=True)`` asks it for the keys to compute
 and wraps its ``KeyRunner`` in a ``ReservingRunner``, which calls the primitives
-here (``reserve``, ``complete``, ``error``) around each ``make``.
+here (``reserve_many``, ``complete``, ``error``, ``release``) around the makes.
 
 Each Computed/Imported table ``__name`` (or ``_name``) has, as in DataJoint 2.x,
 a jobs table ``~~name`` in the same schema, declared on first use. Its primary
@@ -13,10 +13,14 @@ row has a status: ``pending`` (to do), ``reserved`` (a worker is on it),
 deleted), ``error`` (with message and stack, not retried until the row is
 deleted or set back to pending) and ``ignore`` (never computed).
 
-A reservation is one atomic upsert that succeeds only if no row exists or the
-row is pending, checked by its row count: two workers can never both win a key.
+A reservation is one atomic statement that succeeds only if the job is pending
+(``reserve``, for one key, also when it has no row), checked by its row count or
+by the rows it returns: two workers can never both win a key. ``populate``
+reserves the pending jobs of several keys at once (``jobs_batch.py``), and gives
+back those it did not start.
 
-While ``make`` runs, the worker's heartbeat (``heartbeat.py``) moves the job's
+While a reserved key waits for its ``make`` (see ``batching.py``) and while
+``make`` runs, the worker's heartbeat (``heartbeat.py``) moves the job's
 ``reserved_time`` forward every ``jobs.heartbeat_interval`` seconds, so
 ``reserved_time`` is the time of the last sign of life: ``refresh(orphan_timeout=s)``
 re-pends reservations older than ``s`` (a killed worker's), never a live one.
@@ -31,16 +35,17 @@ declared by DataJoint lack them; joinery then simply does not record them.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import warnings
-from collections.abc import Callable
 from typing import Any, cast
 
 import numpy as np
 
 from .declare import declare
 from .errors import DataJointError
+from .jobs_batch import BatchReservations
 from .jobs_worker import local_now, worker_identity
 from .query import nodes as n
 from .query.operands import Not
@@ -51,6 +56,8 @@ from .tables import FreeTable
 ERROR_MESSAGE_LENGTH = 2047
 TRUNCATION_APPENDIX = "...truncated"
 STATUSES = ("pending", "reserved", "success", "error", "ignore")
+#: the most keys one statement names (orphans released in chunks of this many)
+_KEYS_PER_STATEMENT = 500
 
 _BODY = f"""
 ---
@@ -97,7 +104,7 @@ def job_key_attributes(target: Any) -> list[str]:
     return names
 
 
-class Jobs(FreeTable):
+class Jobs(BatchReservations, FreeTable):
     """The jobs table of one auto-populated table: a query over it, plus the job operations.
 
     ``Table.jobs`` returns one; restricting it (``jobs & key``, ``jobs.errors``)
@@ -211,9 +218,13 @@ class Jobs(FreeTable):
             )
         return self._sql[cache_key]
 
-    def _where_key(self) -> str:
+    @functools.cached_property
+    def _where_key_sql(self) -> str:
         dialect = self._connection.dialect
         return " AND ".join(f"{dialect.quote(k)} = {dialect.placeholder}" for k in self._key_names)
+
+    def _where_key(self) -> str:
+        return self._where_key_sql
 
     def _worker_row(self, status: str, now: dt.datetime) -> dict:
         """A job row naming this worker (user, host, pid), all its times ``now``."""
@@ -327,16 +338,7 @@ class Jobs(FreeTable):
         now = local_now()
         new = _without(todo - target.proj(), self).keys()
         if new:
-            row = {
-                "status": "pending",
-                "priority": priority,
-                "scheduled_time": now + dt.timedelta(seconds=delay),
-            }
-            row["created_time"] = now
-            names = self._key_names + list(row)
-            sql = self._insert_sql(list(row), ignore=True)
-            with self._connection.atomic():
-                self._connection.executemany(sql, [self._values(names, {**key, **row}) for key in new])
+            self._insert_pending(new, priority, now, now + dt.timedelta(seconds=delay))
             result["added"] = len(new)
         if config["jobs.keep_completed"]:
             done = _without(_within(self.completed, key_source), target.proj())
@@ -352,11 +354,32 @@ class Jobs(FreeTable):
             result["orphaned"] = self.release_orphans(orphan_timeout)
         return result
 
+    def add_pending(self, keys: list[dict]) -> None:
+        """Add a pending job, due now, for each of ``keys`` that has no job (populate's ``keys=``)."""
+        if keys:
+            now = local_now()
+            self._insert_pending(keys, config["jobs.default_priority"], now, now - dt.timedelta(seconds=1))
+
+    def _insert_pending(self, keys: list[dict], priority: int, now: dt.datetime, due: dt.datetime) -> None:
+        """Insert pending jobs for ``keys``, leaving alone the keys that have one."""
+        row = {"status": "pending", "priority": priority, "scheduled_time": due, "created_time": now}
+        names = self._key_names + list(row)
+        sql = self._insert_sql(list(row), ignore=True)
+        unique: dict[tuple, dict] = {}  # one row per job, however many keys share it
+        for key in keys:
+            with contextlib.suppress(DataJointError):  # a malformed key fails on its own turn
+                unique.setdefault(self.job_key(key), key)
+        with self._connection.atomic():
+            self._connection.executemany(
+                sql, [self._values(names, {**key, **row}) for key in unique.values()]
+            )
+
     def release_orphans(self, orphan_timeout: float) -> int:
         """Set back to pending the reservations with no heartbeat for ``orphan_timeout`` seconds; their count.
 
-        One ``UPDATE`` whose condition is checked row by row as it writes, so a
-        heartbeat that lands first keeps its reservation.
+        The candidates are read first (no lock taken: usually there are none),
+        then updated by key with the condition checked again row by row as it
+        writes, so a heartbeat that lands in between keeps its reservation.
         """
         if orphan_timeout <= config["jobs.heartbeat_interval"]:
             warnings.warn(
@@ -365,33 +388,25 @@ class Jobs(FreeTable):
                 "Use at least three heartbeat intervals.",
                 stacklevel=3,
             )
-        q = self._connection.dialect.quote
-        cutoff = local_now() - dt.timedelta(seconds=orphan_timeout)
-        sql = (
-            f"UPDATE {self.full_table_name} SET {q('status')} = 'pending' "
-            f"WHERE {q('status')} = 'reserved' AND {q('reserved_time')} < {self._connection.dialect.placeholder}"
+        q, p = self._connection.dialect.quote, self._connection.dialect.placeholder
+        cutoff = self._values(
+            ["reserved_time"], {"reserved_time": local_now() - dt.timedelta(seconds=orphan_timeout)}
         )
-        return self._connection.query(
-            sql, self._values(["reserved_time"], {"reserved_time": cutoff})
-        ).rowcount
-
-    def heartbeat_statement(self, key: dict) -> tuple[str, list, Callable[[dt.datetime], Any]]:
-        """The ``UPDATE`` that keeps this worker's reservation of ``key`` alive.
-
-        Returns the SQL, its parameters after the new time, and the function
-        that encodes that time (no database access: it runs in the heartbeat
-        thread). It matches only while the job is still reserved by this host
-        and process, so a reservation that was taken over is never touched.
-        """
-        q = self._connection.dialect.quote
-        p = self._connection.dialect.placeholder
-        sql = (
-            f"UPDATE {self.full_table_name} SET {q('reserved_time')} = {p} WHERE {self._where_key()} "
-            f"AND {q('status')} = 'reserved' AND {q('host')} = {p} AND {q('pid')} = {p}"
-        )
-        worker = worker_identity(self._connection.settings.get("user"))
-        encode = self._encoders["reserved_time"]
-        return sql, [*self._key_values(key), worker["host"], worker["pid"]], encode or (lambda moment: moment)
+        stale = f"{q('status')} = 'reserved' AND {q('reserved_time')} < {p}"
+        names = ", ".join(q(k) for k in self._key_names)
+        rows = self._connection.query(
+            f"SELECT {names} FROM {self.full_table_name} WHERE {stale}", cutoff
+        ).fetchall()
+        released = 0
+        for start in range(0, len(rows), _KEYS_PER_STATEMENT):
+            chunk = rows[start : start + _KEYS_PER_STATEMENT]
+            sql = (
+                f"UPDATE {self.full_table_name} SET {q('status')} = 'pending' "
+                f"WHERE {self._keys_condition(len(chunk))} AND {stale}"
+            )
+            params = [value for row in chunk for value in row] + cutoff
+            released += self._connection.query(sql, params).rowcount
+        return released
 
     def _set_pending(self, keys: list[dict]) -> int:
         q = self._connection.dialect.quote

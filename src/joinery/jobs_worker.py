@@ -2,9 +2,10 @@
 
 Layer: between ``populate.py`` and ``jobs.py``. ``populate(reserve_jobs=True)``
 gets its keys from :func:`reserved_todo` (pending jobs, after a refresh) and
-runs each through a :class:`ReservingRunner`: reserve, ``make`` (kept alive by
-the heartbeat, retried on transient errors), then mark the job complete or
-record the error with its stack, duration and peak memory. The worker's identity (user,
+runs them through a :class:`ReservingRunner`: reserve (several keys at once,
+see ``batching.py``), ``make`` (kept alive by the heartbeat, retried on
+transient errors), then mark the job complete or record the error with its
+stack, duration and peak memory. The worker's identity (user,
 host, pid, code version) is computed once per process, since it is written
 with every reservation.
 """
@@ -17,11 +18,15 @@ import getpass
 import os
 import platform
 import subprocess
+import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from .heartbeat import keeping_alive
+from .batching import Batch, BatchSize, next_batch
+from .done_checks import expecting
+from .heartbeat import Heartbeat, heartbeat_for, keeping_alive
 from .populate import error_message
 from .retry import RetryPolicy, attempt_header, run_with_retries
 from .settings import config
@@ -78,9 +83,13 @@ def orphan_timeout() -> float:
 
 
 class ReservingRunner:
-    """A ``KeyRunner`` that reserves each key first and records its outcome in the jobs table.
+    """A ``KeyRunner`` that reserves keys first and records each outcome in the jobs table.
 
-    While ``make`` runs, the process's heartbeat keeps the reservation alive.
+    Told the keys to come (:meth:`expect`), it reserves them in batches
+    (``batching.py``): the key asked for and the next ones, as many as ``make``
+    gets through in a short while; a key another worker holds is skipped.
+    Reserved keys are kept alive by the process's heartbeat until they are
+    made; :meth:`release` gives back those never started.
     A transient failure (see :class:`~joinery.retry.RetryPolicy`) is retried
     while attempts remain, each failed attempt written to the job row (which
     stays reserved): ``attempts``, the error message prefixed with the attempt,
@@ -92,11 +101,57 @@ class ReservingRunner:
         self.runner = runner
         self.jobs = jobs
         self.policy = policy or RetryPolicy()
+        self._plan: Sequence[dict] = ()
+        self._next = 0  # the position in the plan of the next key not yet reserved
+        self._batch: Batch | None = None
+        self._size = BatchSize()
+        self._heartbeat: Heartbeat | None = None  # this process's, found once (on first use)
+
+    def expect(self, keys: Sequence[dict]) -> None:
+        """The keys the next calls ask for, in this order: reserved ahead of their turn, in batches."""
+        self.release()
+        self._plan, self._next = keys, 0
+
+    def release(self) -> None:
+        """Give back the keys reserved ahead that were never started (pending again)."""
+        batch, self._batch = self._batch, None
+        if batch is not None:
+            batch.close()
+            if batch.start is not None:  # the keys given back are the plan's next ones again
+                self._next = min(self._next, batch.start + batch.taken)
 
     def __call__(self, key: dict) -> bool:
         """Make ``key`` if this process wins its reservation; False if not (or if it was already done)."""
-        if not self.jobs.reserve(key):
+        if not self._reserved(key):
             return False
+        started = time.perf_counter()
+        try:
+            return self._make(key)
+        finally:
+            self._size.record(time.perf_counter() - started)
+
+    def _reserved(self, key: dict) -> bool:
+        """Whether this process holds ``key``: from the current batch, or from a new one starting at it."""
+        if self._batch is None or not self._batch.expects(key):
+            self.release()
+            plan, at = self._plan, self._next
+            if at < len(plan) and (plan[at] is key or plan[at] == key):
+                keys = next_batch(self.jobs, plan, at, int(self._size))
+                self._batch = Batch(self.jobs, keys, at, self.heartbeat)
+                self._next = at + len(keys)
+            else:  # a key out of the plan's order: reserved alone
+                self._batch = Batch(self.jobs, [key], None, self.heartbeat)
+        return self._batch.take()
+
+    @property
+    def heartbeat(self) -> Heartbeat:
+        """This process's heartbeat for the jobs' database (started on first use)."""
+        if self._heartbeat is None:
+            self._heartbeat = heartbeat_for(self.jobs.connection.settings)
+        return self._heartbeat
+
+    def _make(self, key: dict) -> bool:
+        """Run ``make`` for a reserved key; complete its job in the make's commit, or record its error."""
         stacks: list[str] = []
         completed: list[bool] = []
 
@@ -105,7 +160,10 @@ class ReservingRunner:
             self.jobs.complete(key, **self._usage(usage.finish(), len(stacks) + 1))
             completed.append(True)
 
-        with keeping_alive(self.jobs, key), measuring() as usage:
+        # the keys this process won are checked for being done together, now that no other worker can make them
+        batch_keys = self._batch.won_keys if self._batch else ()
+        alive = keeping_alive(self.jobs, [key], self.heartbeat)
+        with alive, measuring() as usage, expecting(self.runner.table, batch_keys):
             made = self._attempts(key, stacks, complete_in_commit)
         if isinstance(made, BaseException):
             self.jobs.error(key, error_message(made), "".join(stacks), **self._usage(usage, len(stacks)))
@@ -161,6 +219,20 @@ def make_runner(
     return runner
 
 
+@contextmanager
+def planned(runner: Callable[[dict], bool], keys: Sequence[dict]) -> Iterator[None]:
+    """Run ``keys`` through ``runner`` in this order inside the block: a reserving runner reserves
+    them in batches, and gives back at the end those it reserved but never started (stopped early)."""
+    if not isinstance(runner, ReservingRunner):
+        yield
+        return
+    runner.expect(keys)
+    try:
+        yield
+    finally:
+        runner.release()
+
+
 def reserved_todo(
     table: Any,
     jobs: Jobs,
@@ -177,7 +249,9 @@ def reserved_todo(
     """
     jobs.release_orphans(orphan_timeout())
     if keys is not None:
-        return table._todo(restrictions, keys, limit)
+        todo = table._todo(restrictions, keys, limit)
+        jobs.add_pending(todo)  # reservations are won from pending jobs
+        return todo
     if config["jobs.auto_refresh"] if refresh is None else refresh:
         jobs.refresh(*restrictions, priority=priority, delay=-1)
     restriction = table._jobs_to_do(restrictions) if restrictions else None

@@ -18,6 +18,7 @@ key, or is killed if that takes longer than a second.
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import pickle
 import traceback
@@ -25,13 +26,16 @@ from collections.abc import Callable
 from typing import Any
 
 from .errors import DataJointError
-from .jobs_worker import make_runner
+from .jobs_worker import make_runner, planned
 from .populate import error_message
 from .retry import RetryPolicy
 from .worker_pool import Work, WorkerPool
 
 #: what a worker sends back for each key: (key, made, error, error message, traceback text)
 Outcome = tuple[dict, bool, Any, str, str]
+
+
+logger = logging.getLogger(__name__)
 
 
 class RemoteTraceback(Exception):
@@ -48,17 +52,22 @@ def compute_chunk(
     stop_on_error: bool,
     stopping: Callable[[], bool] = lambda: False,
 ) -> list[Outcome]:
-    """Each key's outcome, computed in order by ``runner``; an error ends the chunk if ``stop_on_error``."""
+    """Each key's outcome, computed in order by ``runner``; an error ends the chunk if ``stop_on_error``.
+
+    The chunk is the runner's plan: a reserving runner reserves its keys in
+    batches, and gives back at the end those it reserved but did not start.
+    """
     outcomes: list[Outcome] = []
-    for key in keys:
-        if stopping():
-            break
-        try:
-            outcomes.append((key, runner(key), None, "", ""))
-        except Exception as error:
-            outcomes.append((key, False, portable(error), error_message(error), traceback.format_exc()))
-            if stop_on_error:
+    with planned(runner, keys):
+        for key in keys:
+            if stopping():
                 break
+            try:
+                outcomes.append((key, runner(key), None, "", ""))
+            except Exception as error:
+                outcomes.append((key, False, portable(error), error_message(error), traceback.format_exc()))
+                if stop_on_error:
+                    break
     return outcomes
 
 
@@ -104,6 +113,7 @@ def populate_in_processes(
 
         progress = tqdm(total=len(keys), desc=type(table).__name__)
     success, error_list = 0, []
+    pool = None
     setup = functools.partial(
         _chunk_work, table, make_kwargs, jobs, policy or RetryPolicy(), not suppress_errors
     )
@@ -124,7 +134,18 @@ def populate_in_processes(
         if progress is not None:
             progress.close()
         connection.connect()
+        if pool is not None and pool.killed and jobs is not None:
+            _give_back(jobs, pool.killed)  # what workers killed mid-chunk had reserved
     return {"success_count": success, "error_list": error_list}
+
+
+def _give_back(jobs: Any, pids: list[int]) -> None:
+    """Give back the reservations of worker processes killed mid-populate (best effort: orphan
+    recovery takes over what cannot be given back now)."""
+    try:
+        jobs.release_processes(pids)
+    except Exception as error:
+        logger.warning("joinery could not give back the stopped workers' reservations (%s)", error)
 
 
 def _chunks(keys: list[dict], processes: int) -> list[list[dict]]:

@@ -184,18 +184,19 @@ class AutoPopulate:
         self, todo: list, *, suppress_errors: bool, display_progress: bool, **options: Any
     ) -> dict:
         from .done_checks import expecting
-        from .jobs_worker import make_runner
+        from .jobs_worker import make_runner, planned
 
         runner = make_runner(self, options["make_kwargs"], options["jobs"], options["policy"])
         success, error_list = 0, []
-        # without reservation the keys ahead are checked for being done together; with it, each key
-        # is checked after its reservation
-        ahead = todo if options["jobs"] is None else ()
+        keys = todo
         if display_progress:
             from tqdm import tqdm
 
             todo = tqdm(todo, desc=type(self).__name__)
-        with expecting(self, ahead):
+        # keys reserved ahead and never started are given back on leaving. Without reservation the keys
+        # ahead are checked for being done together; with it, each key is checked after its reservation
+        ahead = keys if options["jobs"] is None else ()
+        with planned(runner, keys), expecting(self, ahead):
             for key in todo:
                 try:
                     success += runner(key)

@@ -88,6 +88,9 @@ class Dialect:
     incoming_value: str = "excluded.{c}"
     #: the upsert clause cannot take a WHERE: make each assignment conditional instead
     upsert_condition_per_assignment: bool = False
+    #: an ``UPDATE`` may end with ``RETURNING`` the rows it changed (else they are read back by a
+    #: ``SELECT``): how a batch reservation learns which keys it won in one round trip
+    update_returning: bool = True
     #: a write transaction that takes the write lock at once (avoids lock upgrades)
     begin_write: str = "BEGIN"
     #: a bulk load of many rows (``{table}``, ``{columns}``) the driver's ``executemany`` streams the rows

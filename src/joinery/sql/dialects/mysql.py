@@ -48,6 +48,7 @@ MYSQL = Dialect(
     upsert_clause=" ON DUPLICATE KEY UPDATE {assignments}",
     incoming_value="VALUES({c})",
     upsert_condition_per_assignment=True,
+    update_returning=False,
     auto_increment="{type} NOT NULL AUTO_INCREMENT",
     percent_escaped=True,
     keeps_lineage_table=True,
