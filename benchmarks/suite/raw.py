@@ -53,6 +53,7 @@ class RawDB:
             self.conn = sqlite3.connect(self._file, isolation_level=None, check_same_thread=False)
             self.conn.execute("PRAGMA journal_mode = WAL")
             self.conn.execute("PRAGMA synchronous = NORMAL")  # what joinery uses: a fair comparison
+            self.conn.execute("PRAGMA mmap_size = 268435456")  # as joinery (driver_sqlite.SQLITE_MMAP_BYTES)
         elif backend == "postgresql":
             import psycopg
 

@@ -338,25 +338,36 @@ def fetch1(self: Any, *attrs: str, squeeze: bool = False, download_path: str = "
         table = self._table_node()
         heading = table.heading
         names = heading.names if not attrs else _names(heading, attrs)
-        rows = key_rows(self, table, self._key, names)
+        found = key_rows(self, table, self._key, names)
+        if found is not None:
+            rows, plan = found
+            if len(attrs) == 1 and attrs[0] != "KEY" and not squeeze and download_path == ".":
+                value = _one_row(rows)[0]  # make's most frequent read: one attribute of one key
+                decode = plan.decoders[0]
+                return value if decode is None or value is None else decode(value)
     else:
         heading = self._node.heading
         names = heading.names if not attrs else _names(heading, attrs)
     if rows is None:
         rows = _run(self, names, limit=2)
-    if len(rows) != 1:
-        found = "no rows" if not rows else "more than one row"
-        raise DataJointError(
-            f"fetch1 requires the query to return exactly one row, but it returned {found}. "
-            "Restrict the query to one key first."
-        )
-    row = _decoded_row(heading, names, rows[0], squeeze, download_path)
+    row = _decoded_row(heading, names, _one_row(rows), squeeze, download_path)
     if not attrs:
         return row
     if len(attrs) == 1 and attrs[0] != "KEY":
         return row[attrs[0]]
     values = tuple({k: row[k] for k in heading.primary_key} if attr == "KEY" else row[attr] for attr in attrs)
     return values[0] if len(values) == 1 else values
+
+
+def _one_row(rows: list[tuple]) -> tuple:
+    """The only row of ``rows``; an error if there are none or several."""
+    if len(rows) != 1:
+        found = "no rows" if not rows else "more than one row"
+        raise DataJointError(
+            f"fetch1 requires the query to return exactly one row, but it returned {found}. "
+            "Restrict the query to one key first."
+        )
+    return rows[0]
 
 
 def count(query: Any) -> int:

@@ -32,11 +32,14 @@ class KeyPlan:
     names: list[str]
     #: read the row in the driver's binary format (it holds large binary values)
     binary: bool
+    #: each column's decoder (None: the value passes as read), with fetch's default options
+    decoders: tuple[Any, ...]
 
 
-def key_rows(table: Any, node: Any, key: dict, names: list[str]) -> list[tuple] | None:
+def key_rows(table: Any, node: Any, key: dict, names: list[str]) -> tuple[list[tuple], KeyPlan] | None:
     """The rows (at most 2) of ``table`` (whose unrestricted node is ``node``) restricted by
-    ``key``, columns ``names``; None if the key needs the general path (a ``None`` value)."""
+    ``key``, columns ``names``, and the plan that read them (its decoders decode the rows);
+    None if the key needs the general path (a ``None`` value)."""
     heading: Heading = node.heading
     connection = table.connection
     memo_key = ("key-plan", id(connection.dialect), node.schema, node.table, tuple(key), tuple(names))
@@ -55,7 +58,7 @@ def key_rows(table: Any, node: Any, key: dict, names: list[str]) -> list[tuple] 
         elif isinstance(value, np.generic):
             value = value.item()
         params[position] = value
-    return connection.query(plan.sql, params, binary=plan.binary).fetchall()
+    return connection.query(plan.sql, params, binary=plan.binary).fetchall(), plan
 
 
 def _compile(table: Any, key: dict, names: list[str]) -> KeyPlan:
@@ -64,6 +67,7 @@ def _compile(table: Any, key: dict, names: list[str]) -> KeyPlan:
     used = [name for name in key if name in heading.attributes]  # the Equals items, in order
     plan = key_plan(table.connection.dialect, encode_value, table._key_node(key), names, 2)
     slots = tuple((position, used[index], encoder(attribute)) for position, index, attribute in plan.slots)
-    from .fetch import _binary_rows  # fetch imports this module
+    from .fetch import _binary_rows, _decoders  # fetch imports this module
 
-    return KeyPlan(plan.sql, plan.params, slots, names, _binary_rows(heading, names))
+    decoders = tuple(_decoders(heading, names, {}))
+    return KeyPlan(plan.sql, plan.params, slots, names, _binary_rows(heading, names), decoders)

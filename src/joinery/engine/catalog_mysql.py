@@ -130,15 +130,23 @@ class MySQLCatalog:
 
     def indexes(self, schema: str, table: str) -> list[tuple[tuple[str, ...], bool]]:
         """Secondary indexes declared by the user (not those MySQL adds for foreign keys)."""
-        foreign = {name for name, *_ in self._rows(_FOREIGN_KEYS, (schema, table))}
         grouped: dict[str, tuple[bool, list[str]]] = {}
         for name, unique, column in self._rows(_INDEXES, (schema, table)):
-            if name not in foreign:
-                grouped.setdefault(name, (bool(unique), []))[1].append(column)
+            grouped.setdefault(name, (bool(unique), []))[1].append(column)
+        added = self._foreign_key_index_names(schema, table)
         return [
             (tuple(columns), unique)
-            for _, (unique, columns) in sorted(grouped.items(), key=lambda item: _natural(item[0]))
+            for name, (unique, columns) in sorted(grouped.items(), key=lambda item: _natural(item[0]))
+            if (name, tuple(columns)) not in added or unique
         ]
+
+    def _foreign_key_index_names(self, schema: str, table: str) -> set[tuple[str, tuple[str, ...]]]:
+        """(name, columns) of the index the server adds for each foreign key: MySQL names it after the
+        constraint, MariaDB after its first column."""
+        columns: dict[str, list[str]] = {}
+        for name, _schema, _table, child, _parent in self._rows(_FOREIGN_KEYS, (schema, table)):
+            columns.setdefault(name, []).append(child)
+        return {(name, tuple(cols)) for constraint, cols in columns.items() for name in (constraint, cols[0])}
 
     def set_comments(self, schema: str, table: str, comments: dict[str, str]) -> None:
         """Comments are part of the table's DDL here."""

@@ -20,6 +20,21 @@ from ..sql.dialects import Dialect, get_dialect
 from .drivers import get_driver
 
 
+class _Process:
+    """This process's id, kept current through forks: read on every statement, where a system call
+    (``os.getpid()``) would cost as much as the rest of a cached key lookup's Python."""
+
+    pid = os.getpid()
+
+    @classmethod
+    def forked(cls) -> None:
+        cls.pid = os.getpid()
+
+
+_process = _Process
+os.register_at_fork(after_in_child=_Process.forked)
+
+
 class _ThreadState(threading.local):
     """One thread's DB-API connection and its transaction state."""
 
@@ -70,7 +85,7 @@ class Connection:
         """Open this thread's driver connection (again)."""
         state = self._state
         state.raw = self.driver.open(self.settings)
-        state.pid = os.getpid()
+        state.pid = _process.pid
         state.in_transaction = False
         state.savepoints = 0
         self._opened.append((state.pid, state.raw))
@@ -79,14 +94,14 @@ class Connection:
     def raw(self) -> Any:
         """This thread's DB-API connection; opened on first use, and again after a fork."""
         state = self._state
-        if state.raw is None or state.pid != os.getpid():
+        if state.raw is None or state.pid != _process.pid:
             self.connect()
         return state.raw
 
     def close(self) -> None:
         """Close the driver connections this process opened (every thread's)."""
         # a connection inherited through fork belongs to the parent: closing it here would close theirs
-        pid = os.getpid()
+        pid = _process.pid
         for opener, raw in self._opened:
             if opener == pid:
                 with suppress(*self._driver_errors):
