@@ -24,6 +24,10 @@ class QueryError(DataJointError):
     """The database refused a query."""
 
 
+class DeadlockError(QueryError):
+    """The server rolled back a statement to break a deadlock with another transaction; it may be run again."""
+
+
 class QuerySyntaxError(QueryError):
     """A query, or a SQL fragment written by the user, could not be parsed."""
 
@@ -73,6 +77,7 @@ __all__ = [
     "BucketInaccessible",
     "DataJointError",
     "DataTypeError",
+    "DeadlockError",
     "DuplicateError",
     "IntegrityError",
     "LostConnectionError",

@@ -38,7 +38,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
-import warnings
 from typing import Any, cast
 
 import numpy as np
@@ -56,8 +55,6 @@ from .tables import FreeTable
 ERROR_MESSAGE_LENGTH = 2047
 TRUNCATION_APPENDIX = "...truncated"
 STATUSES = ("pending", "reserved", "success", "error", "ignore")
-#: the most keys one statement names (orphans released in chunks of this many)
-_KEYS_PER_STATEMENT = 500
 
 _BODY = f"""
 ---
@@ -219,12 +216,9 @@ class Jobs(BatchReservations, FreeTable):
         return self._sql[cache_key]
 
     @functools.cached_property
-    def _where_key_sql(self) -> str:
+    def _where_key(self) -> str:
         dialect = self._connection.dialect
         return " AND ".join(f"{dialect.quote(k)} = {dialect.placeholder}" for k in self._key_names)
-
-    def _where_key(self) -> str:
-        return self._where_key_sql
 
     def _worker_row(self, status: str, now: dt.datetime) -> dict:
         """A job row naming this worker (user, host, pid), all its times ``now``."""
@@ -260,7 +254,7 @@ class Jobs(BatchReservations, FreeTable):
         """Mark ``key`` done: its row is deleted, or kept as 'success' with ``jobs.keep_completed``."""
         if not config["jobs.keep_completed"]:
             self._connection.query(
-                f"DELETE FROM {self.full_table_name} WHERE {self._where_key()}", self._key_values(key)
+                f"DELETE FROM {self.full_table_name} WHERE {self._where_key}", self._key_values(key)
             )
             return
         row = {"status": "success", "completed_time": local_now(), "duration": duration}
@@ -374,43 +368,9 @@ class Jobs(BatchReservations, FreeTable):
                 sql, [self._values(names, {**key, **row}) for key in unique.values()]
             )
 
-    def release_orphans(self, orphan_timeout: float) -> int:
-        """Set back to pending the reservations with no heartbeat for ``orphan_timeout`` seconds; their count.
-
-        The candidates are read first (no lock taken: usually there are none),
-        then updated by key with the condition checked again row by row as it
-        writes, so a heartbeat that lands in between keeps its reservation.
-        """
-        if orphan_timeout <= config["jobs.heartbeat_interval"]:
-            warnings.warn(
-                f"orphan_timeout={orphan_timeout} s is not longer than jobs.heartbeat_interval="
-                f"{config['jobs.heartbeat_interval']} s: live workers may lose their reservations. "
-                "Use at least three heartbeat intervals.",
-                stacklevel=3,
-            )
-        q, p = self._connection.dialect.quote, self._connection.dialect.placeholder
-        cutoff = self._values(
-            ["reserved_time"], {"reserved_time": local_now() - dt.timedelta(seconds=orphan_timeout)}
-        )
-        stale = f"{q('status')} = 'reserved' AND {q('reserved_time')} < {p}"
-        names = ", ".join(q(k) for k in self._key_names)
-        rows = self._connection.query(
-            f"SELECT {names} FROM {self.full_table_name} WHERE {stale}", cutoff
-        ).fetchall()
-        released = 0
-        for start in range(0, len(rows), _KEYS_PER_STATEMENT):
-            chunk = rows[start : start + _KEYS_PER_STATEMENT]
-            sql = (
-                f"UPDATE {self.full_table_name} SET {q('status')} = 'pending' "
-                f"WHERE {self._keys_condition(len(chunk))} AND {stale}"
-            )
-            params = [value for row in chunk for value in row] + cutoff
-            released += self._connection.query(sql, params).rowcount
-        return released
-
     def _set_pending(self, keys: list[dict]) -> int:
         q = self._connection.dialect.quote
-        sql = f"UPDATE {self.full_table_name} SET {q('status')} = 'pending' WHERE {self._where_key()}"
+        sql = f"UPDATE {self.full_table_name} SET {q('status')} = 'pending' WHERE {self._where_key}"
         if keys:
             self._connection.executemany(sql, [self._key_values(key) for key in keys])
         return len(keys)

@@ -1,4 +1,4 @@
-"""Reserving many jobs in one round trip, keeping them alive, and giving back those never started.
+"""Reserving many jobs in one round trip, keeping them alive, giving back those never started or orphaned.
 
 Layer: mixed into :class:`~joinery.jobs.Jobs` (the statements); ``batching.py``
 decides which keys ``populate`` reserves together and when it gives them back.
@@ -27,16 +27,20 @@ import os
 import random
 import threading
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .errors import DataJointError, QueryError
+from .errors import DataJointError, DeadlockError
 from .jobs_worker import local_now, worker_identity
+from .settings import config
 
 #: how often a reservation statement the server aborted for a deadlock is tried in all
 _DEADLOCK_ATTEMPTS = 5
 #: what a reservation writes: the status, and who reserved when (DataJoint's columns)
 _RESERVED_COLUMNS = ("status", "reserved_time", "user", "host", "pid", "connection_id", "version")
+#: the most keys one statement names (orphans released in chunks of this many)
+_KEYS_PER_STATEMENT = 500
 #: a job row given back: pending, no worker named (as ``refresh()`` inserts it)
 _NEVER_STARTED = {"status": "pending", "user": "", "host": "", "pid": 0, "connection_id": 0, "version": ""}
 
@@ -160,7 +164,7 @@ class BatchReservations:
             normal.append(value if _hashable(value) else repr(value))
         return tuple(normal)
 
-    # -- giving back, keeping alive ---------------------------------------------------------
+    # -- giving back (never started, dead workers, orphans), keeping alive ---------------------------------------------------------
 
     def release(self, keys: Sequence[dict]) -> int:
         """Give back this process's reservations of ``keys`` (never started): pending again; their count."""
@@ -190,6 +194,40 @@ class BatchReservations:
         where = f"{q('status')} = 'reserved' AND {q('host')} = {p} AND {q('pid')} IN ({dialect.placeholders(len(pids))})"
         host = worker_identity(self._connection.settings.get("user"))["host"]
         return int(_retry_deadlocks(lambda: self._set_never_started(where, [host, *pids])).rowcount)
+
+    def release_orphans(self, orphan_timeout: float) -> int:
+        """Set back to pending the reservations with no heartbeat for ``orphan_timeout`` seconds; their count.
+
+        The candidates are read first (no lock taken: usually there are none),
+        then updated by key with the condition checked again row by row as it
+        writes, so a heartbeat that lands in between keeps its reservation.
+        """
+        if orphan_timeout <= config["jobs.heartbeat_interval"]:
+            warnings.warn(
+                f"orphan_timeout={orphan_timeout} s is not longer than jobs.heartbeat_interval="
+                f"{config['jobs.heartbeat_interval']} s: live workers may lose their reservations. "
+                "Use at least three heartbeat intervals.",
+                stacklevel=3,
+            )
+        q, p = self._connection.dialect.quote, self._connection.dialect.placeholder
+        cutoff = self._values(
+            ["reserved_time"], {"reserved_time": local_now() - dt.timedelta(seconds=orphan_timeout)}
+        )
+        stale = f"{q('status')} = 'reserved' AND {q('reserved_time')} < {p}"
+        names = ", ".join(q(k) for k in self._key_names)
+        rows = self._connection.query(
+            f"SELECT {names} FROM {self.full_table_name} WHERE {stale}", cutoff
+        ).fetchall()
+        released = 0
+        for start in range(0, len(rows), _KEYS_PER_STATEMENT):
+            chunk = rows[start : start + _KEYS_PER_STATEMENT]
+            sql = (
+                f"UPDATE {self.full_table_name} SET {q('status')} = 'pending' "
+                f"WHERE {self._keys_condition(len(chunk))} AND {stale}"
+            )
+            params = [value for row in chunk for value in row] + cutoff
+            released += self._connection.query(sql, params).rowcount
+        return released
 
     def _set_never_started(self, where: str, params: list) -> Any:
         """Make the jobs ``where`` holds pending again, with no worker named; the cursor."""
@@ -260,10 +298,8 @@ def _retry_deadlocks(statement: Callable[[], Any]) -> Any:
     for attempt in range(1, _DEADLOCK_ATTEMPTS + 1):
         try:
             return statement()
-        except QueryError as error:
-            # engine/errors.py words both PostgreSQL's 40P01 and MySQL's 1213 so
-            deadlock = type(error) is QueryError and str(error).startswith("Deadlock")
-            if not deadlock or attempt == _DEADLOCK_ATTEMPTS:
+        except DeadlockError:
+            if attempt == _DEADLOCK_ATTEMPTS:
                 raise
             time.sleep(random.uniform(0, 0.01 * 2**attempt))
     raise AssertionError("unreachable")

@@ -27,7 +27,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import Any
+from typing import Any, NoReturn
 
 from .errors import DataJointError
 
@@ -99,10 +99,6 @@ class WorkerPool:
             theirs.close()
             self._workers.append(_Worker(process, mine))
 
-    @property
-    def pids(self) -> list[int]:
-        return [worker.process.pid for worker in self._workers]
-
     def results(self, chunks: Sequence[Any]) -> Iterator[tuple[Any, Any]]:
         """Hand out ``chunks`` to idle workers and yield (chunk, result) in completion order.
 
@@ -136,7 +132,7 @@ class WorkerPool:
         except (EOFError, ConnectionResetError):
             self._died(worker)
 
-    def _died(self, worker: _Worker) -> Any:
+    def _died(self, worker: _Worker) -> NoReturn:
         worker.process.join(GRACE)
         worker.busy = False
         code = worker.process.exitcode

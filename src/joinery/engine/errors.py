@@ -53,7 +53,7 @@ _POSTGRES_RULES: tuple[Rule, ...] = (
     ("42703", errors.UnknownAttributeError, "Unknown attribute"),
     ("42601", errors.QuerySyntaxError, "SQL syntax error"),
     ("42501", errors.AccessError, "The database user lacks a privilege"),
-    ("40P01", errors.QueryError, "Deadlock: the transaction was rolled back"),
+    ("40P01", errors.DeadlockError, "Deadlock: the transaction was rolled back"),
     ("08", errors.LostConnectionError, "The connection to the server was lost"),
     ("57P", errors.LostConnectionError, "The server closed the connection"),
 )
@@ -80,7 +80,7 @@ _MYSQL_RULES: tuple[Rule, ...] = (
     (1142, errors.AccessError, "The database user lacks a privilege"),
     (1044, errors.AccessError, "The database user lacks a privilege"),
     (1205, errors.QueryError, "Lock wait timeout: another transaction held the rows too long"),
-    (1213, errors.QueryError, "Deadlock: the transaction was rolled back"),
+    (1213, errors.DeadlockError, "Deadlock: the transaction was rolled back"),
     (2006, errors.LostConnectionError, "The connection to the server was lost"),
     (2013, errors.LostConnectionError, "The connection to the server was lost"),
 )
