@@ -21,7 +21,7 @@ import subprocess
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 from .batching import Batch, BatchSize, next_batch
@@ -99,6 +99,7 @@ class ReservingRunner:
 
     def __init__(self, runner: Any, jobs: Jobs, policy: RetryPolicy | None = None):
         self.runner = runner
+        self.table = runner.table
         self.jobs = jobs
         self.policy = policy or RetryPolicy()
         self._plan: Sequence[dict] = ()
@@ -198,6 +199,7 @@ class RetryingRunner:
 
     def __init__(self, runner: Any, policy: RetryPolicy):
         self.runner = runner
+        self.table = runner.table
         self.policy = policy
 
     def __call__(self, key: dict) -> bool:
@@ -220,17 +222,28 @@ def make_runner(
 
 
 @contextmanager
-def planned(runner: Callable[[dict], bool], keys: Sequence[dict]) -> Iterator[None]:
+def planned(runner: Any, keys: Sequence[dict]) -> Iterator[None]:
     """Run ``keys`` through ``runner`` in this order inside the block: a reserving runner reserves
-    them in batches, and gives back at the end those it reserved but never started (stopped early)."""
-    if not isinstance(runner, ReservingRunner):
-        yield
-        return
-    runner.expect(keys)
-    try:
-        yield
-    finally:
-        runner.release()
+    them in batches, and gives back at the end those it reserved but never started (stopped early).
+    The block's commits are quick (:func:`_quick_commits`)."""
+    with _quick_commits(runner.table.connection) if keys else nullcontext():
+        if not isinstance(runner, ReservingRunner):
+            yield
+            return
+        runner.expect(keys)
+        try:
+            yield
+        finally:
+            runner.release()
+
+
+def _quick_commits(connection: Any) -> Any:
+    """Commits that need not wait for the server's disk, durable together when the block ends.
+
+    A key whose commit a server crash loses is missing afterwards, and the next
+    populate computes it again; ``populate.synchronous_commit`` turns this off.
+    """
+    return nullcontext() if config["populate.synchronous_commit"] else connection.relaxed_commits()
 
 
 def reserved_todo(

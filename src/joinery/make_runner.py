@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from .done_checks import DoneChecks
-from .errors import DataJointError, DuplicateError
+from .errors import DataJointError, DuplicateError, LostConnectionError
 
 #: checked, encoded rows waiting for the commit: (table, names, rows, replace, skip_duplicates)
 _Write = tuple[Any, tuple[str, ...], list[tuple], bool, bool]
@@ -156,16 +156,36 @@ class KeyRunner:
             table, names, rows, replace, skip_duplicates = context.writes[0]
             write_group(_on_connection(table, connection), names, rows, replace, skip_duplicates)
             return True
+        if finish is None and connection.driver.pipeline is not None and _batchable(context.writes):
+            try:
+                with connection.batched_transaction():
+                    return self._write_rows(context, key, recheck, on_commit)
+            except LostConnectionError:
+                raise
+            except DataJointError:
+                pass  # nothing was kept: the steps below write again, one by one, and say which row failed
         with connection.transaction:
-            if recheck and self.done(key):
-                return False
             if finish is not None:
+                if recheck and self.done(key):
+                    return False
                 with _making(context):
                     finish()
-            for table, names, rows, replace, skip_duplicates in context.writes:
-                write_group(_on_connection(table, connection), names, rows, replace, skip_duplicates)
-            if on_commit is not None:
-                on_commit()
+                recheck = False
+            return self._write_rows(context, key, recheck, on_commit)
+
+    def _write_rows(
+        self, context: _MakeContext, key: dict, recheck: bool, on_commit: Callable[[], None] | None
+    ) -> bool:
+        """Inside the commit transaction: unless ``key`` is done meanwhile, write the make's rows."""
+        from .insert import write_group
+
+        if recheck and self.done(key):
+            return False
+        connection = self.table.connection
+        for table, names, rows, replace, skip_duplicates in context.writes:
+            write_group(_on_connection(table, connection), names, rows, replace, skip_duplicates)
+        if on_commit is not None:
+            on_commit()
         return True
 
     def _must_recheck(self, context: _MakeContext, finish: Callable[[], None] | None) -> bool:
@@ -192,6 +212,13 @@ class KeyRunner:
             steps.send(computed)
         finally:
             steps.close()
+
+
+def _batchable(writes: list[_Write]) -> bool:
+    """True when the writes can share one pipelined round trip: none is a bulk load (``COPY``)."""
+    from .insert import BULK_LOAD_MIN_ROWS
+
+    return bool(writes) and all(len(rows) < BULK_LOAD_MIN_ROWS for _t, _n, rows, _r, _s in writes)
 
 
 def _on_connection(table: Any, connection: Any) -> Any:

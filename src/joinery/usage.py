@@ -13,6 +13,7 @@ the process's, shared by those running at the same time.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -42,11 +43,34 @@ class Usage:
         return self
 
 
+class _ProcFiles:
+    """This process's ``clear_refs`` and ``status`` files, opened once: two opens per key cost as much
+    as the rest of a quick job's bookkeeping. Reopened after a fork (``/proc/self`` meant the parent)."""
+
+    clear_refs: int | None = None
+    status: int | None = None
+
+    @classmethod
+    def forget(cls) -> None:
+        cls.clear_refs = cls.status = None
+
+    @classmethod
+    def opened(cls, name: str, path: str, flags: int) -> int:
+        fd = getattr(cls, name)
+        if fd is None:
+            fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
+            setattr(cls, name, fd)
+        return fd
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_ProcFiles.forget)
+
+
 def _reset_peak() -> bool:
     """Reset the kernel's record of this process's peak RSS; False where that is not possible."""
     try:
-        with open(_CLEAR_REFS, "w") as handle:
-            handle.write("5")
+        os.write(_ProcFiles.opened("clear_refs", _CLEAR_REFS, os.O_WRONLY), b"5")
     except OSError:
         return False
     return True
@@ -54,13 +78,11 @@ def _reset_peak() -> bool:
 
 def _kernel_peak() -> int | None:
     try:
-        with open(_STATUS) as handle:
-            for line in handle:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
+        text = os.pread(_ProcFiles.opened("status", _STATUS, os.O_RDONLY), 16384, 0)
+        start = text.index(b"VmHWM:")
+        return int(text[start + 6 : text.index(b"\n", start)].split()[0]) * 1024
     except (OSError, ValueError, IndexError):
         return None
-    return None
 
 
 def _rusage_peak() -> int | None:

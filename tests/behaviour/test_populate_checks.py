@@ -74,8 +74,12 @@ def test_quick_makes_are_checked_for_being_done_many_keys_at_a_time(pipeline, st
     assert sorted(calls) == list(range(N))
     inserts = [sql for sql in statements if sql.startswith("INSERT")]
     assert len(inserts) == N
-    # one INSERT per key, plus the anti-join and a few checks of many keys (one check per key before)
-    assert len(statements) < 1.5 * N, statements
+    # one INSERT per key, plus the anti-join and a few checks of many keys (one check per key before).
+    # Transaction control is not counted: on PostgreSQL it shares the INSERT's round trip (a pipeline)
+    work = [sql for sql in statements if sql not in ("BEGIN", "COMMIT") and "synchronous_commit" not in sql]
+    assert len(work) < 1.5 * N, work
+    checks = [sql for sql in statements if sql.startswith("SELECT 1")]
+    assert len(checks) < 0.2 * N, checks
 
 
 def test_keys_given_skip_exactly_those_done_among_many(pipeline):

@@ -42,6 +42,7 @@ class _ThreadState(threading.local):
     pid: int = -1
     in_transaction: bool = False
     savepoints: int = 0
+    relaxed: bool = False  # inside ``relaxed_commits``
 
 
 class _SharedState:
@@ -52,6 +53,7 @@ class _SharedState:
         self.pid = -1
         self.in_transaction = False
         self.savepoints = 0
+        self.relaxed = False
 
 
 class Connection:
@@ -221,6 +223,74 @@ class Connection:
             self.cancel_transaction()
             raise
         self.commit_transaction()
+
+    @contextmanager
+    def batched_transaction(self) -> Iterator[Connection]:
+        """A transaction of writes that need no result before the commit, sent in one round trip.
+
+        Where the driver pipelines (PostgreSQL), ``BEGIN``, the block's statements
+        and ``COMMIT`` reach the server together and are answered once: a failing
+        statement is reported when the block ends, and nothing of the block is
+        kept. Reading inside the block is allowed (it waits for the results so
+        far) but saves nothing. Elsewhere this is :attr:`transaction`.
+        """
+        pipeline = self.driver.pipeline
+        if pipeline is None:
+            with self._transaction():
+                yield self
+            return
+        batch = pipeline(self.raw)
+        try:
+            batch.__enter__()
+            self.start_transaction()
+            yield self
+            self.commit_transaction()  # sent here, answered as the pipeline ends
+            batch.__exit__(None, None, None)
+        except BaseException as error:
+            self._end_failed_batch(batch, error)
+            raise
+
+    def _end_failed_batch(self, batch: Any, error: BaseException) -> None:
+        """Leave the pipeline and roll back; a driver error becomes joinery's (raised here)."""
+        with suppress(*self._driver_errors):  # the pipeline reports the same failure again, or "aborted"
+            batch.__exit__(None, None, None)
+        lost = isinstance(error, self._driver_errors) and self.driver.is_lost_connection(error)
+        self._state.in_transaction = False
+        if not lost:
+            self.cancel_transaction()
+        if isinstance(error, self._driver_errors):
+            self._state.in_transaction = lost  # a lost connection is reported as a lost transaction
+            self._reconnect_or_raise(error, "COMMIT")
+
+    @contextmanager
+    def relaxed_commits(self) -> Iterator[None]:
+        """In the block, commits return before the server's disk has them; when it ends, all are durable.
+
+        For populate's per-key commits: the wait for the disk is most of a quick
+        key's commit on a server. A server crash inside the block may lose the
+        latest commits (whole transactions, never part of one): keys the next
+        populate computes again. Where the dialect has no such setting (the
+        embedded database's commits already skip the disk), or inside another
+        such block, the block changes nothing.
+        """
+        relax, restore = self.dialect.relax_commits, self.dialect.restore_commits
+        state = self._state
+        if relax is None or restore is None or state.relaxed:
+            yield
+            return
+        previous = self.query(relax).fetchone()[0]
+        state.relaxed = True
+        try:
+            yield
+        except BaseException:
+            with suppress(errors.DataJointError):  # the error in flight says more
+                self._restore_commits(previous)
+            raise
+        self._restore_commits(previous)
+
+    def _restore_commits(self, previous: str) -> None:
+        self._state.relaxed = False
+        self.query(self.dialect.restore_commits or "", (previous,)).fetchall()
 
     @contextmanager
     def atomic(self) -> Iterator[Connection]:

@@ -109,6 +109,8 @@ def local_utc_offset() -> str:
 def is_lost_connection(error: BaseException) -> bool:
     """True for errors that mean the server connection is gone (restart, network)."""
     psycopg = _driver()
+    if isinstance(error, psycopg.errors.PipelineAborted):  # a statement skipped after another's error
+        return False
     if isinstance(error, psycopg.OperationalError | psycopg.InterfaceError):
         return error.sqlstate is None or error.sqlstate.startswith(("08", "57P"))
     return False
@@ -127,6 +129,14 @@ def execute_binary(raw: Any, sql: str, params: Any) -> Any:
     Parameters are sent as :func:`execute` sends them.
     """
     return raw.execute(sql, params, binary=True)
+
+
+def pipeline(raw: Any) -> Any:
+    """psycopg's pipeline mode: statements are sent at once and their results read when the block ends.
+
+    ``COPY`` cannot run inside it; a fetch inside it waits for the results so far.
+    """
+    return raw.pipeline()
 
 
 def executemany(raw: Any, sql: str, rows: Any) -> Any:

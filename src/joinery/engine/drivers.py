@@ -29,6 +29,9 @@ class Driver:
     driver_errors: Callable[[], tuple[type[BaseException], ...]]
     is_lost_connection: Callable[[BaseException], bool]
     translate: Callable[[BaseException, str], Exception]
+    #: ``pipeline(raw)``: a context in which statements are sent without waiting for their results,
+    #: which arrive together when it ends (one round trip for many writes); None: the driver has none
+    pipeline: Callable[[Any], Any] | None = None
 
 
 def _driver(module: ModuleType, translate: Callable[[Any, str], Exception]) -> Driver:
@@ -40,6 +43,7 @@ def _driver(module: ModuleType, translate: Callable[[Any, str], Exception]) -> D
         driver_errors=module.driver_errors,
         is_lost_connection=module.is_lost_connection,
         translate=translate,
+        pipeline=getattr(module, "pipeline", None),
     )
 
 

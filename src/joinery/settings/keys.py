@@ -217,6 +217,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("jobs.orphan_timeout", None, optional(positive_number), "DJ_JOBS_ORPHAN_TIMEOUT"),
     # ours: seconds before the second attempt of a transient failure, doubled for each further one
     Setting("jobs.retry_delay", 1.0, non_negative_number, "DJ_JOBS_RETRY_DELAY"),
+    # ours: True makes each key's commit in populate wait for the server's disk; False (PostgreSQL) lets it
+    # return sooner and makes the populate's commits durable together when populate ends
+    Setting("populate.synchronous_commit", False, boolean, "JOINERY_POPULATE_SYNCHRONOUS_COMMIT"),
     Setting("provenance.capture", False, boolean, "DJ_PROVENANCE_CAPTURE"),
     Setting("provenance.source", {}, mapping, "DJ_PROVENANCE_SOURCE"),
     Setting("stores", {}, stores_mapping, "DJ_STORES"),

@@ -93,6 +93,13 @@ class Dialect:
     update_returning: bool = True
     #: a write transaction that takes the write lock at once (avoids lock upgrades)
     begin_write: str = "BEGIN"
+    #: commits that return before the server's disk has them, for the session (populate's per-key commits);
+    #: its one row is the setting it replaces. A server crash may lose the latest such commits, never
+    #: part of one. None: every commit waits
+    relax_commits: str | None = None
+    #: the setting back (its one parameter), in a statement whose own commit waits for the disk, and so
+    #: makes every earlier commit of any session durable too
+    restore_commits: str | None = None
     #: a bulk load of many rows (``{table}``, ``{columns}``) the driver's ``executemany`` streams the rows
     #: into (PostgreSQL's ``COPY ... FROM STDIN``); None: rows go by ``INSERT``. Stored as given: no
     #: column defaults applied, so it is used only when no written column has a default (nor bytes)

@@ -102,6 +102,10 @@ POSTGRES = Dialect(
     percent_escaped=True,
     keeps_lineage_table=True,
     connection_id_sql="SELECT pg_backend_pid()",
+    relax_commits="SELECT current_setting('synchronous_commit'), set_config('synchronous_commit', 'off', false)",
+    # a synchronous commit waits for the log only if its transaction wrote some (an id alone writes none):
+    # the message is the smallest write any user may make
+    restore_commits="SELECT set_config('synchronous_commit', %s, false), pg_logical_emit_message(true, 'joinery', '')",
     parameter_cast=_parameter_cast,
     max_parameters=65_535,
     nulls_sort_high=True,
