@@ -22,7 +22,7 @@ import numpy as np
 
 from . import errors
 from .codecs import encoder
-from .sql.ddl import default_expression
+from .sql.ddl import default_expression, rowid_key
 
 #: a column's values in, the changed values out (None: unchanged)
 ColumnJob = Callable[[Sequence], list | None]
@@ -99,8 +99,9 @@ def _make_plan(table: Any, given: tuple[str, ...], ignore_extra: bool) -> Insert
     names = tuple(given[i] for i in keep)
     dialect = table.connection.dialect
     jobs = []
+    rowid = rowid_key(dialect, list(table.heading))
     for position, name in enumerate(names):
-        job = column_job(table.heading[name], dialect)
+        job = column_job(table.heading[name], dialect, refuse_null=name == rowid)
         if job is not None:
             jobs.append((position, job))
     return InsertPlan(names, None if len(keep) == len(given) else tuple(keep), tuple(jobs))
@@ -120,8 +121,8 @@ def encode_rows(table: Any, plan: InsertPlan, values: list[tuple]) -> list[tuple
             new = job(list(map(operator.itemgetter(position), values)))
             if new is not None:
                 changed[position] = new
-    except errors.DataTypeError as error:
-        raise errors.DataTypeError(f"Cannot insert into `{type(table).__name__}`: {error}") from None
+    except (errors.DataTypeError, errors.IntegrityError) as error:
+        raise type(error)(f"Cannot insert into `{type(table).__name__}`: {error}") from None
     if not changed:
         return values
     columns = [changed.get(i) or list(map(operator.itemgetter(i), values)) for i in range(len(plan.names))]
@@ -163,21 +164,30 @@ def _whole_numbers(attribute: Any, column: Sequence) -> list:
     return values
 
 
-def column_job(attribute: Any, dialect: Any) -> ColumnJob | None:
+def column_job(attribute: Any, dialect: Any, refuse_null: bool = False) -> ColumnJob | None:
     """The work one column's values need before the driver binds them, or None if none.
 
     NaN (pandas' missing value) becomes NULL where the driver would store NaN; an
     integer column's whole floats become ints (where the database does not refuse
     floats itself); then the attribute's encoder runs on every non-NULL value.
+    ``refuse_null``: a NULL (or NaN) is refused here, for a key the database
+    would number instead (``Dialect.rowid_key_type``).
     """
     adapt = encoder(attribute)
     integers = adapt is None and not dialect.strict_types and attribute.type.category == "int"
     nan = not dialect.stores_nan_as_null
-    if adapt is None and not integers and not nan:
+    if adapt is None and not integers and not nan and not refuse_null:
         return None
 
     def job(column: Sequence) -> list | None:
         kinds = set(map(type, column))
+        if refuse_null and (
+            type(None) in kinds or (not kinds.isdisjoint(_FLOATS) and _has_nan(column, kinds))
+        ):
+            raise errors.IntegrityError(
+                f"A non-nullable attribute received NULL: primary key attribute `{attribute.name}` "
+                f"({attribute.type.core}) cannot be NULL."
+            )
         new = None
         if nan and not kinds.isdisjoint(_FLOATS) and _has_nan(column, kinds):
             new = [None if _is_nan(v) else v for v in column]
@@ -186,6 +196,15 @@ def column_job(attribute: Any, dialect: Any) -> ColumnJob | None:
             new = _whole_numbers(attribute, column if new is None else new)
         if adapt is not None:
             new = [None if v is None else adapt(v) for v in (column if new is None else new)]
+        if (
+            refuse_null
+            and (new is not None or type(None) in kinds)
+            and None in (column if new is None else new)
+        ):
+            raise errors.IntegrityError(
+                f"A non-nullable attribute received NULL: primary key attribute `{attribute.name}` "
+                f"({attribute.type.core}) cannot be NULL."
+            )
         return new
 
     return job

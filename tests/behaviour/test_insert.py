@@ -389,6 +389,18 @@ def _refused(table, rows, error_class, *fragments, **options):
     return message
 
 
+@pytest.mark.parametrize("missing", [None, float("nan")])
+def test_a_null_key_is_refused_not_numbered(subject, missing):
+    # on SQLite a one-column integer key is the row id, which would number a NULL: joinery refuses it itself
+    subject.insert1((1, "ann", 20.5, "F"))
+    _refused(
+        subject, [(2, "bob", None, "M"), (missing, "nokey", None, "F")], errors.IntegrityError, "subject_id"
+    )
+    with pytest.raises(errors.IntegrityError):
+        subject.insert1({"subject_id": missing, "name": "nokey"})
+    assert len(subject) == 1
+
+
 def test_duplicate_key_is_refused(subject):
     subject.insert1((1, "ann", 20.5, "F"))
     _refused(subject, [(2, "bob", None, "M"), (1, "again", None, "F")], errors.DuplicateError, "Subject")

@@ -1,4 +1,5 @@
-"""How ``CREATE TABLE`` stores rows: SQLite keeps small rows in primary-key order (``WITHOUT ROWID``).
+"""How ``CREATE TABLE`` stores rows: SQLite keeps small rows in primary-key order (``WITHOUT ROWID``),
+and a one-column integer key is the row id itself (``INTEGER PRIMARY KEY``).
 
 Compiled with no database: the choice depends only on the declared types.
 """
@@ -18,7 +19,12 @@ def declaration(*columns: tuple[str, str, bool]) -> Declaration:
     return Declaration("lab", "thing", "a table", attributes)
 
 
-SMALL = (("id", "int32", True), ("weight", "float64", False), ("name", "varchar(64)", False))
+SMALL = (
+    ("id", "int32", True),
+    ("site", "varchar(8)", True),
+    ("weight", "float64", False),
+    ("name", "varchar(64)", False),
+)
 
 
 def test_small_rows_are_clustered_on_the_key_in_sqlite_only():
@@ -35,6 +41,27 @@ def test_tables_with_large_or_unbounded_values_keep_rowid_storage(kind):
     assert statements[0].endswith(") STRICT")
 
 
+@pytest.mark.parametrize("kind", ["int32", "uint8", "int64"])
+def test_a_one_column_integer_key_is_the_sqlite_row_id(kind):
+    statements, _ = create_table(
+        get_dialect("sqlite"), declaration(("id", kind, True), ("weight", "float64", False))
+    )
+    assert '"id" INTEGER NOT NULL' in statements[0] and statements[0].endswith(") STRICT")
+    for other in ("postgres", "mysql"):
+        statements, _ = create_table(
+            get_dialect(other), declaration(("id", kind, True), ("w", "float64", False))
+        )
+        assert "INTEGER NOT NULL" not in statements[0] and "ROWID" not in statements[0]
+
+
+@pytest.mark.parametrize("kind", ["varchar(16)", "float64", "date", "uuid"])
+def test_a_one_column_key_of_another_type_is_clustered(kind):
+    statements, _ = create_table(
+        get_dialect("sqlite"), declaration(("id", kind, True), ("weight", "float64", False))
+    )
+    assert statements[0].endswith(") WITHOUT ROWID, STRICT") and "INTEGER" not in statements[0]
+
+
 def test_auto_increment_keys_keep_the_rowid():
     counter = Attribute("n", parse_type("int32"), in_key=True, auto_increment=True)
     statements, _ = create_table(get_dialect("sqlite"), Declaration("lab", "counted", "", (counter,)))
@@ -42,7 +69,7 @@ def test_auto_increment_keys_keep_the_rowid():
 
 
 def test_declared_row_size_adds_the_bounds_of_each_type():
-    assert declared_row_bytes(declaration(*SMALL).attributes) == 8 + 8 + 64
+    assert declared_row_bytes(declaration(*SMALL).attributes) == 8 + 8 + 8 + 64
     assert (
         declared_row_bytes(
             declaration(("d", "decimal(5,2)", True), ("e", "enum('ab','cde')", False)).attributes

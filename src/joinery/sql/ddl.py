@@ -9,6 +9,7 @@ dialects that keep comments outside the table.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..errors import DataJointError
@@ -76,9 +77,19 @@ def _default_sql(dialect: Dialect, attribute: Attribute) -> str:
     return f" DEFAULT {default_expression(dialect, attribute.default, attribute.type.category)}"
 
 
-def _column(dialect: Dialect, attribute: Attribute, comment: str) -> str:
+def rowid_key(dialect: Dialect, attributes: Sequence[Attribute]) -> str | None:
+    """The one integer key attribute that becomes the table's row id (``Dialect.rowid_key_type``), or None."""
+    key = [a for a in attributes if a.in_key]
+    if dialect.rowid_key_type is None or len(key) != 1 or key[0].auto_increment:
+        return None
+    return key[0].name if key[0].type.category == "int" else None
+
+
+def _column(dialect: Dialect, attribute: Attribute, comment: str, rowid: str | None = None) -> str:
     name = dialect.quote(attribute.name)
     native = dialect.native_type(attribute.type)
+    if attribute.name == rowid:
+        native = dialect.rowid_key_type or native
     if attribute.auto_increment:
         native = dialect.auto_increment.format(type=native)
     parts = [name, native]
@@ -206,13 +217,14 @@ def create_table(dialect: Dialect, decl: Declaration) -> tuple[list[str], dict[s
         )
     auto = _check_auto_increment(decl, key)
     comments = {"": decl.comment, **{a.name: column_comment(dialect, a) for a in decl.attributes}}
-    columns = [_column(dialect, a, comments[a.name]) for a in decl.attributes]
+    rowid = rowid_key(dialect, decl.attributes)
+    columns = [_column(dialect, a, comments[a.name], rowid) for a in decl.attributes]
     if not (auto and dialect.auto_increment_is_key):
         columns.append("PRIMARY KEY (" + ", ".join(dialect.quote(k) for k in key) + ")")
     columns += [_foreign_key(dialect, fk) for fk in decl.foreign_keys]
     suffix = dialect.table_suffix
     row_bytes = declared_row_bytes(decl.attributes)
-    if not auto and row_bytes is not None and row_bytes <= dialect.clustered_row_bytes:
+    if not auto and not rowid and row_bytes is not None and row_bytes <= dialect.clustered_row_bytes:
         suffix = dialect.clustered_suffix + suffix
     if dialect.inline_comments:
         suffix += f" COMMENT={quote_literal(decl.comment)}"

@@ -52,6 +52,10 @@ class Dialect:
     auto_increment: str = "{type} AUTO_INCREMENT"
     #: the auto_increment column is itself the primary key clause (SQLite's rowid alias)
     auto_increment_is_key: bool = False
+    #: the type that makes a one-column integer primary key the table's own row id (SQLite's
+    #: ``INTEGER PRIMARY KEY``): rows kept in key order with no key index, the cheapest layout there is.
+    #: Such a key numbers a NULL instead of refusing it, so inserts refuse NULL keys themselves
+    rowid_key_type: str | None = None
     #: run after inserting explicit auto_increment values, so the next number follows the largest
     #: (``{table}``, ``{column}``; parameters: the table's and the column's quoted names)
     auto_increment_resync: str | None = None

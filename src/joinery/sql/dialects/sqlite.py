@@ -13,7 +13,8 @@ from ...definition.spec import TypeSpec
 from .base import Dialect, integer_range, quote_literal
 
 # "INT", not "INTEGER": a one-column `INTEGER PRIMARY KEY` is SQLite's rowid, which silently
-# numbers a NULL key instead of refusing it. Only auto_increment keys are declared INTEGER.
+# numbers a NULL key instead of refusing it. Only one-column integer keys are declared INTEGER
+# (``rowid_key_type``), and inserts refuse their NULLs before SQLite sees them.
 _STORAGE = {
     "int": "INT",
     "bool": "INT",
@@ -72,6 +73,7 @@ SQLITE = Dialect(
     indexes_foreign_keys=True,
     auto_increment="INTEGER PRIMARY KEY AUTOINCREMENT",
     auto_increment_is_key=True,
+    rowid_key_type="INTEGER",
     stores_nan_as_null=True,
     strict_types=True,
     begin_write="BEGIN IMMEDIATE",
