@@ -110,3 +110,17 @@ def schema(connection):
     yield result
     if result.exists:
         result.drop(prompt=False)
+
+
+@pytest.fixture
+def statements(connection, monkeypatch):
+    """The SQL of every statement the connection sends from now on (wrapping ``query``, the one path)."""
+    sent: list[str] = []
+    query = connection.query
+
+    def counting(sql, params=(), **options):
+        sent.append(sql)
+        return query(sql, params, **options)
+
+    monkeypatch.setattr(connection, "query", counting)
+    return sent

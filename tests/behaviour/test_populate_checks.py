@@ -44,20 +44,6 @@ def pipeline(schema):
     return Source, Result, calls
 
 
-@pytest.fixture
-def statements(connection, monkeypatch):
-    """The SQL of every statement sent from now on."""
-    sent: list[str] = []
-    query = connection.query
-
-    def counting(sql, params=(), **options):
-        sent.append(sql)
-        return query(sql, params, **options)
-
-    monkeypatch.setattr(connection, "query", counting)
-    return sent
-
-
 def test_populate_with_nothing_to_do_sends_one_query(pipeline, statements):
     _, Result, _ = pipeline
     Result.populate()

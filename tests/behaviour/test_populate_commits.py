@@ -48,19 +48,6 @@ def pipeline(schema):
     return Source, Result
 
 
-@pytest.fixture
-def statements(connection, monkeypatch):
-    sent: list[str] = []
-    query = connection.query
-
-    def counting(sql, params=(), **options):
-        sent.append(sql)
-        return query(sql, params, **options)
-
-    monkeypatch.setattr(connection, "query", counting)
-    return sent
-
-
 @pytest.mark.parametrize("reserve_jobs", [False, True])
 def test_a_failing_write_keeps_nothing_of_its_key_and_names_its_table(pipeline, reserve_jobs):
     _, Result = pipeline
