@@ -44,7 +44,7 @@ import numpy as np
 
 from .declare import declare
 from .errors import DataJointError
-from .jobs_batch import BatchReservations
+from .jobs_batch import BatchReservations, retry_deadlocks
 from .jobs_worker import local_now, worker_identity
 from .query import nodes as n
 from .query.operands import Not
@@ -302,7 +302,11 @@ class Jobs(BatchReservations, FreeTable):
             row = {**row, "priority": config["jobs.default_priority"]}
         update = [c for c in columns if c != "priority"]
         sql = self._upsert_sql(columns, update)
-        self._connection.query(sql, self._key_values(key) + self._values(columns, row))
+        params = self._key_values(key) + self._values(columns, row)
+        if self._connection.in_transaction:  # a deadlock rolled back the whole transaction: its owner retries
+            self._connection.query(sql, params)
+        else:  # alone, it may meet another worker's or a refresh's writes (MySQL's gap locks): tried again
+            retry_deadlocks(lambda: self._connection.query(sql, params))
 
     # -- the queue as a whole ---------------------------------------------------------------
 

@@ -81,7 +81,7 @@ class BatchReservations:
         identity = self._worker_row("reserved", stamp)
         values = self._values(list(_RESERVED_COLUMNS), identity)
         params = [*values, *_flat(encoded), *self._values(["reserved_time"], identity)]
-        rows = _retry_deadlocks(lambda: self._reserve_rows(len(keys), params, encoded, stamp))
+        rows = retry_deadlocks(lambda: self._reserve_rows(len(keys), params, encoded, stamp))
         if len(rows) == len(keys):  # all won: each row is one key's (the usual case, no matching needed)
             return [True] * len(keys)
         return self._match(keys, encoded, rows)
@@ -179,7 +179,7 @@ class BatchReservations:
             f"AND {q('host')} = {p} AND {q('pid')} = {p}"
         )
         params = _flat(encoded) + self._mine()
-        return int(_retry_deadlocks(lambda: self._set_never_started(where, params)).rowcount)
+        return int(retry_deadlocks(lambda: self._set_never_started(where, params)).rowcount)
 
     def release_processes(self, pids: Sequence[int]) -> int:
         """Give back every reservation held by these processes of this host (known dead); their count.
@@ -193,7 +193,7 @@ class BatchReservations:
         q, p = dialect.quote, dialect.placeholder
         where = f"{q('status')} = 'reserved' AND {q('host')} = {p} AND {q('pid')} IN ({dialect.placeholders(len(pids))})"
         host = worker_identity(self._connection.settings.get("user"))["host"]
-        return int(_retry_deadlocks(lambda: self._set_never_started(where, [host, *pids])).rowcount)
+        return int(retry_deadlocks(lambda: self._set_never_started(where, [host, *pids])).rowcount)
 
     def release_orphans(self, orphan_timeout: float) -> int:
         """Set back to pending the reservations with no heartbeat for ``orphan_timeout`` seconds; their count.
@@ -290,10 +290,10 @@ def _hashable(value: Any) -> bool:
     return True
 
 
-def _retry_deadlocks(statement: Callable[[], Any]) -> Any:
-    """Run a reservation statement; if the server aborts it to break a deadlock, run it again.
+def retry_deadlocks(statement: Callable[[], Any]) -> Any:
+    """Run a jobs-table statement; if the server aborts it to break a deadlock, run it again.
 
-    The statement runs alone (autocommit), so an aborted one changed nothing.
+    Only for a statement that runs alone (autocommit): an aborted one changed nothing.
     """
     for attempt in range(1, _DEADLOCK_ATTEMPTS + 1):
         try:

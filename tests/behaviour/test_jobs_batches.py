@@ -12,6 +12,7 @@ import pytest
 
 import joinery as dj
 from joinery.engine.connection import Connection
+from joinery.errors import DeadlockError
 from joinery.jobs import Jobs
 from joinery.tables import FreeTable
 
@@ -270,3 +271,25 @@ def test_keys_waiting_behind_a_make_that_hangs_go_to_other_workers(pipeline, con
     assert result["success_count"] == N_KEYS - 1 and len(result["error_list"]) == 1
     assert sorted(calls(log)) == list(range(N_KEYS))  # each made once, by this populate in the end
     assert Made.jobs.progress()["reserved"] == 0
+
+
+def test_a_job_record_aborted_by_a_deadlock_is_written_again_outside_a_transaction(
+    pipeline, connection, monkeypatch
+):
+    Made, _, _ = pipeline
+    jobs = Made.jobs
+    query = connection.query
+    aborted: list[str] = []
+
+    def deadlocking_once(sql, params=(), **options):
+        if sql.startswith("INSERT") and "~~" in sql and not aborted:  # the job row's upsert
+            aborted.append(sql)
+            raise DeadlockError("Deadlock: the transaction was rolled back")
+        return query(sql, params, **options)
+
+    monkeypatch.setattr(connection, "query", deadlocking_once)
+    jobs.error({"item_id": 1}, "boom")
+    assert aborted and (jobs & {"status": "error"}).to_dicts()[0]["error_message"] == "boom"
+    aborted.clear()
+    with pytest.raises(DeadlockError), connection.transaction:  # inside one, the transaction's owner decides
+        jobs.error({"item_id": 2}, "boom")

@@ -6,7 +6,7 @@ import pytest
 
 from joinery import errors
 from joinery.engine.errors import translate_mysql, translate_postgres
-from joinery.jobs_batch import _retry_deadlocks
+from joinery.jobs_batch import retry_deadlocks
 
 
 class PostgresError(Exception):
@@ -31,7 +31,7 @@ def test_a_statement_aborted_by_a_deadlock_runs_again_and_other_errors_do_not():
             raise errors.DeadlockError("Deadlock: the transaction was rolled back")
         return "done"
 
-    assert _retry_deadlocks(deadlocks_once) == "done" and len(calls) == 2
+    assert retry_deadlocks(deadlocks_once) == "done" and len(calls) == 2
 
     def refused():
         calls.append(1)
@@ -39,5 +39,5 @@ def test_a_statement_aborted_by_a_deadlock_runs_again_and_other_errors_do_not():
 
     calls.clear()
     with pytest.raises(errors.QueryError):
-        _retry_deadlocks(refused)
+        retry_deadlocks(refused)
     assert len(calls) == 1
