@@ -196,15 +196,6 @@ def column_job(attribute: Any, dialect: Any, refuse_null: bool = False) -> Colum
             new = _whole_numbers(attribute, column if new is None else new)
         if adapt is not None:
             new = [None if v is None else adapt(v) for v in (column if new is None else new)]
-        if (
-            refuse_null
-            and (new is not None or type(None) in kinds)
-            and None in (column if new is None else new)
-        ):
-            raise errors.IntegrityError(
-                f"A non-nullable attribute received NULL: primary key attribute `{attribute.name}` "
-                f"({attribute.type.core}) cannot be NULL."
-            )
         return new
 
     return job

@@ -156,7 +156,7 @@ class KeyRunner:
             table, names, rows, replace, skip_duplicates = context.writes[0]
             write_group(_on_connection(table, connection), names, rows, replace, skip_duplicates)
             return True
-        if finish is None and connection.driver.pipeline is not None and _batchable(context.writes):
+        if finish is None and connection.pipelines and _batchable(context.writes):
             try:
                 with connection.batched_transaction():
                     return self._write_rows(context, key, recheck, on_commit)

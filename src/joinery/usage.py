@@ -17,7 +17,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 _CLEAR_REFS = "/proc/self/clear_refs"
@@ -52,6 +52,11 @@ class _ProcFiles:
 
     @classmethod
     def forget(cls) -> None:
+        """In a new child process: close the parent's files (they describe the parent), open anew on use."""
+        for fd in (cls.clear_refs, cls.status):
+            if fd is not None:
+                with suppress(OSError):
+                    os.close(fd)
         cls.clear_refs = cls.status = None
 
     @classmethod

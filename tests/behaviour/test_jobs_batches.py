@@ -6,6 +6,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import time
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -143,11 +144,9 @@ def test_keys_reserved_ahead_are_kept_alive_while_an_earlier_make_runs(pipeline,
     seen: dict = {}
 
     def observe() -> None:  # another worker's populate, while make runs
-        observer = Connection(dict(connection.settings))
-        jobs = Jobs(FreeTable(observer, Made.full_table_name))
-        seen["orphaned"] = jobs.refresh(orphan_timeout=0.5)["orphaned"]
-        seen["reserved"] = len(jobs.reserved)
-        observer.close()
+        with _another_clients_jobs(connection, Made) as jobs:
+            seen["orphaned"] = jobs.refresh(orphan_timeout=0.5)["orphaned"]
+            seen["reserved"] = len(jobs.reserved)
 
     original = control["error"]
     control.update(fail=AHEAD, error=lambda message: _sleep_then(0.8, observe, original(message)))
@@ -158,6 +157,16 @@ def test_keys_reserved_ahead_are_kept_alive_while_an_earlier_make_runs(pipeline,
     assert seen["orphaned"] == 0  # 0.8 s with no make started on them, yet none was orphaned
     assert seen["reserved"] > 1  # the failing key's batch-mates were still reserved
     assert Made.jobs.progress()["reserved"] == 0
+
+
+@contextmanager
+def _another_clients_jobs(connection, table):
+    """``table``'s jobs as another client sees them, through a connection of its own."""
+    observer = Connection(dict(connection.settings))
+    try:
+        yield Jobs(FreeTable(observer, table.full_table_name))
+    finally:
+        observer.close()
 
 
 def _sleep_then(seconds: float, action, error: BaseException) -> BaseException:
@@ -254,12 +263,10 @@ def test_keys_waiting_behind_a_make_that_hangs_go_to_other_workers(pipeline, con
     seen: dict = {}
 
     def observe() -> None:  # another worker's populate, while make hangs
-        observer = Connection(dict(connection.settings))
-        jobs = Jobs(FreeTable(observer, Made.full_table_name))
-        seen["reserved"] = len(jobs.reserved)
-        seen["orphaned"] = jobs.refresh(orphan_timeout=0.5)["orphaned"]
-        seen["still_reserved"] = len(jobs.reserved)
-        observer.close()
+        with _another_clients_jobs(connection, Made) as jobs:
+            seen["reserved"] = len(jobs.reserved)
+            seen["orphaned"] = jobs.refresh(orphan_timeout=0.5)["orphaned"]
+            seen["still_reserved"] = len(jobs.reserved)
 
     original = control["error"]
     control.update(fail=AHEAD, error=lambda message: _sleep_then(2.2, observe, original(message)))

@@ -224,6 +224,11 @@ class Connection:
             raise
         self.commit_transaction()
 
+    @property
+    def pipelines(self) -> bool:
+        """True when :meth:`batched_transaction` sends its block in one round trip (else it is a plain one)."""
+        return self.driver.pipeline is not None
+
     @contextmanager
     def batched_transaction(self) -> Iterator[Connection]:
         """A transaction of writes that need no result before the commit, sent in one round trip.
@@ -283,14 +288,12 @@ class Connection:
         try:
             yield
         except BaseException:
+            state.relaxed = False
             with suppress(errors.DataJointError):  # the error in flight says more
-                self._restore_commits(previous)
+                self.query(restore, (previous,)).fetchall()
             raise
-        self._restore_commits(previous)
-
-    def _restore_commits(self, previous: str) -> None:
-        self._state.relaxed = False
-        self.query(self.dialect.restore_commits or "", (previous,)).fetchall()
+        state.relaxed = False
+        self.query(restore, (previous,)).fetchall()
 
     @contextmanager
     def atomic(self) -> Iterator[Connection]:
